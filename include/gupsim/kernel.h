@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file kernel.h
+ * @brief Kernel names for the gupsim API (opt-in, like liburcu's flavour
+ * mapping): `pin_user_pages()`, `folio_put()`, `current->mm`, `IS_ERR()`...
+ *
+ * Every name below is a macro onto an exported gupsim_* symbol, so a program
+ * that does not include this header sees no kernel names at link time.
+ */
+#ifndef GUPSIM_KERNEL_H
+#define GUPSIM_KERNEL_H
+
+#include <gupsim/gupsim.h>
+
+/* errors */
+#define MAX_ERRNO		GUPSIM_MAX_ERRNO
+#define IS_ERR_VALUE(x)		GUPSIM_IS_ERR_VALUE(x)
+static inline void *ERR_PTR(long error) { return (void *)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr); }
+
+/* context */
+#define current				(gupsim_current())
+#define kthread_use_mm			gupsim_kthread_use_mm
+#define kthread_unuse_mm		gupsim_kthread_unuse_mm
+#define mmap_read_lock			gupsim_mmap_read_lock
+#define mmap_read_lock_killable		gupsim_mmap_read_lock_killable
+#define mmap_read_trylock		gupsim_mmap_read_trylock
+#define mmap_read_unlock		gupsim_mmap_read_unlock
+#define mmap_write_lock			gupsim_mmap_write_lock
+#define mmap_write_unlock		gupsim_mmap_write_unlock
+#define find_vma			gupsim_find_vma
+#define vma_lookup			gupsim_vma_lookup
+#define mmget				gupsim_mm_get
+#define mmput				gupsim_mm_put
+#define mmu_notifier_register		gupsim_mmu_notifier_register
+#define mmu_notifier_unregister		gupsim_mmu_notifier_unregister
+
+/* references */
+#define page_folio			gupsim_page_folio
+#define folio_page			gupsim_folio_page
+#define folio_nr_pages			gupsim_folio_nr_pages
+#define folio_order			gupsim_folio_order
+#define folio_test_large		gupsim_folio_test_large
+#define folio_has_pincount		gupsim_folio_has_pincount
+#define folio_ref_count			gupsim_folio_ref_count
+#define page_ref_count			gupsim_page_ref_count
+#define page_count			gupsim_page_count
+#define folio_mapcount			gupsim_folio_mapcount
+#define page_mapcount			gupsim_page_mapcount
+#define get_page			gupsim_get_page
+#define put_page			gupsim_put_page
+#define folio_get			gupsim_folio_get
+#define folio_put			gupsim_folio_put
+#define folio_put_refs			gupsim_folio_put_refs
+#define folio_try_get			gupsim_folio_try_get
+
+/* pins */
+#define try_grab_folio			gupsim_try_grab_folio
+#define folio_add_pin			gupsim_folio_add_pin
+#define folio_add_pins			gupsim_folio_add_pins
+#define unpin_user_page			gupsim_unpin_user_page
+#define unpin_user_pages		gupsim_unpin_user_pages
+#define unpin_user_pages_dirty_lock	gupsim_unpin_user_pages_dirty_lock
+#define unpin_user_page_range_dirty_lock gupsim_unpin_user_page_range_dirty_lock
+#define unpin_folio			gupsim_unpin_folio
+#define unpin_user_folio		gupsim_unpin_user_folio
+#define unpin_folios			gupsim_unpin_folios
+#define folio_maybe_dma_pinned		gupsim_folio_maybe_dma_pinned
+#define page_maybe_dma_pinned		gupsim_page_maybe_dma_pinned
+#define folio_is_longterm_pinnable	gupsim_folio_is_longterm_pinnable
+#define folio_needs_cow_for_dma		gupsim_folio_needs_cow_for_dma
+
+/* page state */
+#define is_zero_page			gupsim_is_zero_page
+#define is_zero_folio			gupsim_is_zero_folio
+#define is_huge_zero_folio		gupsim_is_huge_zero_folio
+#define page_to_pfn			gupsim_page_to_pfn
+#define pfn_to_page			gupsim_pfn_to_page_current
+#define page_address			gupsim_page_address
+#define folio_test_dirty		gupsim_folio_test_dirty
+#define folio_mark_dirty		gupsim_folio_mark_dirty
+#define folio_test_anon			gupsim_folio_test_anon
+#define folio_test_hugetlb		gupsim_folio_test_hugetlb
+#define PageAnonExclusive		gupsim_PageAnonExclusive
+#define page_zonenum			gupsim_page_zonenum
+#define is_migrate_cma_page		gupsim_is_migrate_cma_page
+#define folio_lock			gupsim_folio_lock
+#define folio_unlock			gupsim_folio_unlock
+#define dump_page			gupsim_dump_page
+
+/* get_user_pages() family */
+#define get_user_pages_remote		gupsim_get_user_pages_remote
+#define get_user_pages			gupsim_get_user_pages
+#define get_user_pages_unlocked		gupsim_get_user_pages_unlocked
+#define get_user_pages_fast		gupsim_get_user_pages_fast
+#define get_user_pages_fast_only	gupsim_get_user_pages_fast_only
+#define get_user_page_fast_only		gupsim_get_user_page_fast_only
+#define get_user_page_vma_remote	gupsim_get_user_page_vma_remote
+#define pin_user_pages_fast		gupsim_pin_user_pages_fast
+#define pin_user_pages_remote		gupsim_pin_user_pages_remote
+#define pin_user_pages			gupsim_pin_user_pages
+#define pin_user_pages_unlocked		gupsim_pin_user_pages_unlocked
+#define memfd_pin_folios		gupsim_memfd_pin_folios
+#define get_dump_page			gupsim_get_dump_page
+#define fixup_user_fault		gupsim_fixup_user_fault
+
+#endif /* GUPSIM_KERNEL_H */

@@ -1,0 +1,418 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gupsim internals shared by the lib/ files: the machine, page flags, the
+ * allocator, vmstat, WARN, tracing and the mm-side structures. Each lib file
+ * mirrors one kernel file (lib/gup.c ~ mm/gup.c) and declares here what the
+ * others call.
+ */
+#ifndef GUPSIM_INTERNAL_H
+#define GUPSIM_INTERNAL_H
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <gupsim/gupsim.h>
+#include "atomic/atomic.h"
+
+#define likely(x)	__builtin_expect(!!(x), 1)
+#define unlikely(x)	__builtin_expect(!!(x), 0)
+#define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
+#define ALIGN_DOWN(x, a) ((x) & ~((__typeof__(x))(a) - 1))
+#define ALIGN(x, a)	(((x) + ((__typeof__(x))(a) - 1)) & ~((__typeof__(x))(a) - 1))
+#define IS_ALIGNED(x, a) (((x) & ((__typeof__(x))(a) - 1)) == 0)
+#define min_t(t, a, b)	((t)(a) < (t)(b) ? (t)(a) : (t)(b))
+#define max_t(t, a, b)	((t)(a) > (t)(b) ? (t)(a) : (t)(b))
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+#define IS_ERR_VALUE(x)	GUPSIM_IS_ERR_VALUE(x)
+static inline void *ERR_PTR(long error) { return (void *)error; }
+static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr); }
+
+/* x86-64 with 4-level tables: 47-bit user address space. */
+#define TASK_SIZE_MAX	((1UL << 47) - PAGE_SIZE)
+#define TASK_SIZE	TASK_SIZE_MAX
+
+/* ------------------------------------------------------------------ */
+/* Page flags (bit numbers in page->flags); the zone lives in the top bits. */
+
+enum pageflags {
+	PG_locked,
+	PG_writeback,
+	PG_referenced,
+	PG_uptodate,
+	PG_dirty,
+	PG_lru,
+	PG_head,
+	PG_active,
+	PG_reserved,
+	PG_swapbacked,
+	PG_anon_exclusive,	/* per page (head only for hugetlb), ref §5.1 */
+	PG_large_rmappable,
+	PG_hwpoison,
+	/* page types (the kernel keeps these in page_type) */
+	PG_buddy,
+	PG_table,
+	PG_hugetlb,
+	PG_device,		/* ZONE_DEVICE page (fsdax / p2pdma) */
+	__NR_PAGEFLAGS
+};
+
+#define ZONES_PGSHIFT	60
+#define ZONES_MASK	3UL
+
+static inline enum zone_type page_zonenum(const struct page *page)
+{
+	return (enum zone_type)((READ_ONCE_UL(&page->flags) >> ZONES_PGSHIFT) & ZONES_MASK);
+}
+
+static inline bool PageFlag(const struct page *page, enum pageflags f)
+{
+	return test_bit(f, &page->flags);
+}
+static inline void SetPageFlag(struct page *page, enum pageflags f) { set_bit(f, (unsigned long *)&page->flags); }
+static inline void ClearPageFlag(struct page *page, enum pageflags f) { clear_bit(f, (unsigned long *)&page->flags); }
+
+/* Tail pages point at their head with bit 0 set (the kernel's encoding). */
+static inline bool PageTail(const struct page *page)
+{
+	return READ_ONCE_UL(&page->compound_head) & 1;
+}
+static inline struct folio *page_folio(const struct page *page)
+{
+	unsigned long head = READ_ONCE_UL(&page->compound_head);
+
+	if (head & 1)
+		return (struct folio *)(head - 1);
+	return (struct folio *)page;
+}
+static inline struct page *folio_page(struct folio *folio, unsigned long n)
+{
+	return &folio->page + n;
+}
+static inline bool folio_test_large(const struct folio *folio)
+{
+	return PageFlag(&folio->page, PG_head);
+}
+static inline unsigned int folio_order(const struct folio *folio)
+{
+	return folio_test_large(folio) ? folio->_folio_order : 0;
+}
+static inline long folio_nr_pages(const struct folio *folio)
+{
+	return 1L << folio_order(folio);
+}
+/* 64-bit rule: every large folio has a _pincount (ref §2.1). */
+static inline bool folio_has_pincount(const struct folio *folio)
+{
+	return folio_test_large(folio);
+}
+static inline int folio_ref_count(const struct folio *folio)
+{
+	return atomic_read(&folio->_refcount);
+}
+static inline struct gupsim *folio_sim(const struct folio *folio) { return folio->sim; }
+static inline struct gupsim *page_sim(const struct page *page) { return page->sim; }
+
+/* anon folios: mapping = anon_vma | PAGE_MAPPING_ANON */
+#define PAGE_MAPPING_ANON	1UL
+static inline bool folio_test_anon(const struct folio *folio)
+{
+	return ((unsigned long)folio->mapping & PAGE_MAPPING_ANON) != 0;
+}
+static inline struct anon_vma *folio_anon_vma(const struct folio *folio)
+{
+	if (!folio_test_anon(folio))
+		return NULL;
+	return (struct anon_vma *)((unsigned long)folio->mapping - PAGE_MAPPING_ANON);
+}
+static inline struct address_space *folio_mapping(const struct folio *folio)
+{
+	return folio_test_anon(folio) ? NULL : folio->mapping;
+}
+static inline bool folio_test_hugetlb(const struct folio *folio) { return PageFlag(&folio->page, PG_hugetlb); }
+static inline bool folio_test_dirty(const struct folio *folio) { return PageFlag(&folio->page, PG_dirty); }
+static inline bool PageAnonExclusive(const struct page *page)
+{
+	/* hugetlb keeps the flag on the head page only (ref §5.1) */
+	struct folio *folio = page_folio(page);
+
+	if (folio_test_hugetlb(folio))
+		page = &folio->page;
+	return PageFlag(page, PG_anon_exclusive);
+}
+static inline void SetPageAnonExclusive(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (folio_test_hugetlb(folio))
+		page = &folio->page;
+	SetPageFlag(page, PG_anon_exclusive);
+}
+static inline void ClearPageAnonExclusive(struct page *page)
+{
+	struct folio *folio = page_folio(page);
+
+	if (folio_test_hugetlb(folio))
+		page = &folio->page;
+	ClearPageFlag(page, PG_anon_exclusive);
+}
+
+/* ------------------------------------------------------------------ */
+/* Allocation flags (gfp): the public GUPSIM_ALLOC_* bits plus internal ones. */
+
+typedef unsigned int gfp_t;
+#define __GFP_MOVABLE		GUPSIM_ALLOC_MOVABLE
+#define __GFP_ZERO		GUPSIM_ALLOC_ZERO
+#define __GFP_ONLY_MOVABLE	GUPSIM_ALLOC_ONLY_MOVABLE
+#define __GFP_ONLY_CMA		GUPSIM_ALLOC_ONLY_CMA
+#define __GFP_NOWARN		GUPSIM_ALLOC_NOWARN
+#define GFP_KERNEL		0u
+#define GFP_HIGHUSER_MOVABLE	__GFP_MOVABLE
+
+/* current->flags */
+#define PF_MEMALLOC_PIN		0x10000000u	/* allocations avoid MOVABLE and CMA */
+
+/* Pageblocks: migratetype per 2 MiB block (ref §4.1). */
+#define pageblock_order		HPAGE_PMD_ORDER
+enum migratetype { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_CMA, MIGRATE_ISOLATE };
+
+/* ------------------------------------------------------------------ */
+/* The machine */
+
+struct free_area {
+	struct page *head;		/* doubly linked through buddy_next/prev */
+	unsigned long nr_free;
+};
+
+/* A pool of pages handed out by the buddy allocator. NORMAL has two: its
+ * ordinary pageblocks and its CMA pageblocks. */
+struct buddy_pool {
+	unsigned long start_pfn, end_pfn;
+	struct free_area free_area[MAX_PAGE_ORDER + 1];
+	atomic_long_t nr_free;		/* pages */
+};
+
+enum { POOL_NORMAL, POOL_CMA, POOL_MOVABLE, NR_POOLS };
+
+struct hstate {				/* a hugetlb pool (2 MiB or 1 GiB) */
+	unsigned int order;
+	struct folio **free;		/* stack of free huge folios */
+	unsigned long nr_free, nr_huge_pages, nr_surplus;
+};
+
+struct vmstat_shard;
+struct fast_walker;
+
+struct gupsim {
+	struct gupsim_config cfg;
+	unsigned long id;		/* unique per machine ever created */
+	unsigned long nr_pfns;
+	struct page *memmap;		/* lazily touched */
+	unsigned char *mem;		/* backing store, 4 KiB per pfn, lazily touched */
+	size_t memmap_bytes, mem_bytes;
+	unsigned long zone_start[__MAX_NR_ZONES], zone_end[__MAX_NR_ZONES];
+
+	pthread_mutex_t zone_lock;
+	struct buddy_pool pools[NR_POOLS];
+
+	unsigned long device_next_pfn;	/* ZONE_DEVICE bump allocator */
+	struct page *device_free;	/* freed device pages (buddy_next list) */
+
+	struct page *zero_page;
+	struct folio *huge_zero_folio;	/* allocated on first use (READ_ONCE) */
+	pthread_mutex_t huge_zero_lock;
+
+	pthread_mutex_t hugetlb_lock;
+	struct hstate hstates[2];	/* [0] 2 MiB, [1] 1 GiB */
+
+	pthread_mutex_t vmstat_lock;
+	struct vmstat_shard *shards;
+
+	pthread_mutex_t log_lock;
+	FILE *log;
+	gupsim_warn_fn warn_fn;
+	void *warn_arg;
+	gupsim_trace_fn trace_fn;
+	void *trace_arg;
+
+	pthread_mutex_t mm_list_lock;
+	struct mm_struct *mm_list;
+	struct file *file_list;
+	unsigned long next_ino;
+
+	pthread_mutex_t walker_lock;	/* lockless page-table walkers */
+	struct fast_walker *walkers;
+
+	int *pin_shadow;		/* debug_pins: exact pins per pfn (lazily touched) */
+};
+
+/* page_alloc.c */
+struct folio *folio_alloc_gfp(struct gupsim *sim, unsigned int order, gfp_t gfp);
+struct page *alloc_page_gfp(struct gupsim *sim, gfp_t gfp);
+/* Called when the refcount reached 0: bad_page checks, then back to its pool. */
+void __folio_put(struct folio *folio);
+/* Initialise @page (pfn known) as part of a fresh folio; used by split too. */
+void prep_compound_page(struct page *head, unsigned int order);
+void bad_page(struct page *page, const char *reason);
+struct page *pfn_to_page_sim(struct gupsim *sim, unsigned long pfn);
+static inline unsigned long page_to_pfn(const struct page *page)
+{
+	return (unsigned long)(page - page->sim->memmap);
+}
+static inline void *page_address(const struct page *page)
+{
+	return page->sim->mem + (page_to_pfn(page) << PAGE_SHIFT);
+}
+static inline void *folio_address(const struct folio *folio) { return page_address(&folio->page); }
+enum migratetype get_pageblock_migratetype(const struct page *page);
+bool is_migrate_cma_page(const struct page *page);
+bool folio_is_zone_movable(const struct folio *folio);
+bool folio_is_zone_device(const struct folio *folio);
+/* ZONE_DEVICE pages for fsdax / p2pdma files: a folio of order 0 with ref 1. */
+struct folio *device_folio_alloc(struct gupsim *sim, unsigned long pgmap_type);
+#define PGMAP_FSDAX	1UL
+#define PGMAP_P2PDMA	2UL
+bool folio_is_fsdax(const struct folio *folio);
+bool folio_is_pci_p2pdma(const struct folio *folio);
+/* A copy of @src's contents and its pincount-free state, into @dst. */
+void folio_copy_contents(struct folio *dst, struct folio *src);
+
+/* hugetlb.c */
+struct folio *hugetlb_folio_alloc(struct gupsim *sim, unsigned int order); /* from the pool */
+struct folio *hugetlb_folio_alloc_fresh(struct gupsim *sim, unsigned int order, gfp_t gfp);
+void hugetlb_folio_free(struct folio *folio);	/* back to the pool */
+int hugetlb_pools_init(struct gupsim *sim);
+void hugetlb_pools_destroy(struct gupsim *sim);
+
+/* zero_page.c */
+int zero_page_init(struct gupsim *sim);
+static inline bool is_zero_page(const struct page *page) { return page == page->sim->zero_page; }
+static inline bool is_zero_folio(const struct folio *folio) { return is_zero_page(&folio->page); }
+static inline bool is_huge_zero_folio(const struct folio *folio)
+{
+	return folio == (const struct folio *)READ_ONCE_UL(&folio->sim->huge_zero_folio);
+}
+struct folio *mm_get_huge_zero_folio(struct gupsim *sim); /* NULL if disabled / no memory */
+
+/* page_ref.c / gup.c release side */
+static inline void folio_ref_add(struct folio *folio, int nr) { atomic_add(nr, &folio->_refcount); }
+static inline bool folio_ref_try_add(struct folio *folio, int nr)
+{
+	return atomic_add_unless(&folio->_refcount, nr, 0);
+}
+static inline bool folio_ref_freeze(struct folio *folio, int count)
+{
+	return atomic_cmpxchg(&folio->_refcount, count, 0) == count;
+}
+static inline void folio_ref_unfreeze(struct folio *folio, int count)
+{
+	atomic_set(&folio->_refcount, count);
+}
+bool folio_maybe_dma_pinned(struct folio *folio);
+void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
+struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags);
+int try_grab_folio(struct folio *folio, int refs, unsigned int flags);
+void folio_put_refs(struct folio *folio, int refs);
+void folio_put(struct folio *folio);
+void folio_get(struct folio *folio);
+bool folio_is_longterm_pinnable(struct folio *folio);
+bool folio_mark_dirty(struct folio *folio);
+void folio_lock(struct folio *folio);
+bool folio_trylock(struct folio *folio);
+void folio_unlock(struct folio *folio);
+/* debug_pins shadow accounting (no-ops unless cfg.debug_pins) */
+void pin_shadow_add(struct folio *folio, struct page *page, int refs);
+void pin_shadow_sub(struct folio *folio, struct page *page, int refs);
+
+/* ------------------------------------------------------------------ */
+/* vmstat.c: per-thread shards, folded on read */
+
+struct vmstat_shard {
+	struct vmstat_shard *next;
+	long counters[GUPSIM_NR_VMSTAT_ITEMS];
+};
+struct vmstat_tls {
+	unsigned long sim_id;
+	struct vmstat_shard *shard;
+};
+extern _Thread_local struct vmstat_tls gupsim_vmstat_tls;
+struct vmstat_shard *vmstat_shard_slow(struct gupsim *sim);
+void vmstat_destroy(struct gupsim *sim);
+
+/* Counting never bounces a shared line: the shard is the thread's own. */
+static inline void count_vm_events(struct gupsim *sim, enum gupsim_vmstat_item item, long delta)
+{
+	struct vmstat_shard *shard = gupsim_vmstat_tls.shard;
+	long *c;
+
+	if (unlikely(gupsim_vmstat_tls.sim_id != sim->id))
+		shard = vmstat_shard_slow(sim);
+	c = &shard->counters[item];
+	__ao_long_store(c, __ao_long_load(c) + delta);
+}
+static inline void count_vm_event(struct gupsim *sim, enum gupsim_vmstat_item item)
+{
+	count_vm_events(sim, item, 1);
+}
+/* node_stat_mod_folio(folio, NR_FOLL_PIN_*, refs) */
+static inline void node_stat_mod_folio(struct folio *folio, enum gupsim_vmstat_item item, long nr)
+{
+	count_vm_events(folio->sim, item, nr);
+}
+
+/* ------------------------------------------------------------------ */
+/* debug.c: WARN, bad_page, dump_page, the log */
+
+void gupsim_warn(struct gupsim *sim, const char *file, int line, const char *func,
+		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+void gupsim_log(struct gupsim *sim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void dump_page(const struct page *page, const char *reason);
+
+static inline bool __gs_warn_on(struct gupsim *sim, bool cond, const char *file, int line,
+				const char *func)
+{
+	if (unlikely(cond))
+		gupsim_warn(sim, file, line, func, NULL);
+	return cond;
+}
+/* The kernel's WARN_ON_ONCE(cond): every occurrence reaches the handler. */
+#define WARN_ON_ONCE(sim, cond)	__gs_warn_on((sim), !!(cond), __FILE__, __LINE__, __func__)
+#define WARN_ON(sim, cond)	WARN_ON_ONCE(sim, cond)
+/* WARN(cond, fmt, ...) with the kernel's message. */
+#define WARN(sim, cond, ...) \
+	(unlikely(cond) ? (gupsim_warn((sim), __FILE__, __LINE__, __func__, __VA_ARGS__), true) : false)
+
+/* trace.c */
+void gupsim_trace_emit(struct gupsim *sim, const struct gupsim_trace_record *rec);
+static inline bool trace_enabled(const struct gupsim *sim)
+{
+	return READ_ONCE_UL(&sim->trace_fn) != 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* A tiny spinlock on a word (page-table locks live in the table's struct
+ * page, as the kernel's split PTE locks do). */
+
+void spin_lock_word(unsigned long *word);
+static inline bool spin_trylock_word(unsigned long *word)
+{
+	unsigned long zero = 0;
+
+	return try_cmpxchg_ul(word, &zero, 1);
+}
+static inline void spin_unlock_word(unsigned long *word) { smp_store_release_ul(word, 0); }
+
+/* task.c: the calling thread's current */
+extern _Thread_local struct task_struct gupsim_current_task;
+static inline struct task_struct *get_current(void) { return &gupsim_current_task; }
+
+#include "mm_internal.h"
+
+#endif /* GUPSIM_INTERNAL_H */

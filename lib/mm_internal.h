@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The simulated user side: mm_struct, VMAs, page tables, faults, rmap,
+ * files, fork, GUP internals and migration. Included by internal.h.
+ */
+#ifndef GUPSIM_MM_INTERNAL_H
+#define GUPSIM_MM_INTERNAL_H
+
+/* ------------------------------------------------------------------ */
+/* mm_struct */
+
+#define MMF_HAS_PINNED	27	/* bit in mm->flags (ref §3.3) */
+
+struct anon_vma {			/* one per fork family (see rmap.c) */
+	atomic_t refcount;
+	pthread_mutex_t lock;
+	struct mm_struct **mms;		/* every mm that may map its folios */
+	unsigned int nr_mms, cap_mms;
+};
+
+struct mm_struct {
+	struct gupsim *sim;
+	atomic_t mm_users;
+	pthread_rwlock_t mmap_lock;
+	unsigned long pgd_pfn;		/* the root page-table page */
+	unsigned long page_table_lock;	/* upper-level table installs */
+	struct vm_area_struct *mmap;	/* VMAs sorted by address */
+	unsigned long map_count;
+	unsigned long flags;		/* MMF_* bits, atomic */
+	unsigned long write_protect_seq; /* seqcount: odd while fork copies */
+	struct anon_vma *anon_vma;	/* the family's anon_vma */
+	pthread_mutex_t notifier_lock;
+	struct mmu_notifier *notifiers;
+	struct mm_struct *list_next, *list_prev; /* sim->mm_list */
+	unsigned long mmap_base;	/* top-down search start */
+	int id;
+};
+
+/* VMA flags private to gupsim (vma->_sim_flags) */
+#define VMA_SIM_DONTFORK	(1UL << 0)	/* MADV_DONTFORK (VM_DONTCOPY mirror) */
+
+static inline bool vma_is_anonymous(const struct vm_area_struct *vma) { return !vma->vm_ops; }
+static inline bool is_cow_mapping(unsigned long flags)
+{
+	return (flags & (VM_SHARED | VM_MAYWRITE)) == VM_MAYWRITE;
+}
+static inline bool is_vm_hugetlb_page(const struct vm_area_struct *vma)
+{
+	return vma->vm_flags & VM_HUGETLB;
+}
+bool vma_is_fsdax(const struct vm_area_struct *vma);
+bool vma_is_secretmem(const struct vm_area_struct *vma);
+bool vma_needs_dirty_tracking(const struct vm_area_struct *vma);
+bool vma_is_shmem(const struct vm_area_struct *vma);
+unsigned int vma_hugetlb_order(const struct vm_area_struct *vma); /* 0 if not hugetlb */
+
+static inline void mm_set_has_pinned_flag(struct mm_struct *mm)
+{
+	if (!test_bit(MMF_HAS_PINNED, &mm->flags))
+		set_bit(MMF_HAS_PINNED, &mm->flags);
+}
+
+/* mmap.c */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
+struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
+void mmap_assert_locked(struct mm_struct *mm);
+int vma_split_at(struct vm_area_struct *vma, unsigned long addr); /* 0 or -ENOMEM */
+/* Remove every mapping in [start, end) of @vma (munmap / MADV_DONTNEED core). */
+void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end);
+
+/* ------------------------------------------------------------------ */
+/* Page tables: 4 levels of 512 entries, each table a simulated page whose
+ * struct page holds the table's lock in _sim_private. Entries are words
+ * read with READ_ONCE by the lockless walker. */
+
+typedef unsigned long pteval_t;
+#define _PAGE_PRESENT	(1UL << 0)
+#define _PAGE_RW	(1UL << 1)
+#define _PAGE_USER	(1UL << 2)
+#define _PAGE_ACCESSED	(1UL << 5)
+#define _PAGE_DIRTY	(1UL << 6)
+#define _PAGE_PSE	(1UL << 7)	/* leaf at PMD/PUD level */
+#define _PAGE_PROTNONE	(1UL << 8)	/* present for the kernel, not for the CPU */
+#define _PAGE_SPECIAL	(1UL << 9)	/* no struct page to refcount (zero page, pfnmap) */
+#define _PAGE_SOFT_DIRTY (1UL << 11)
+#define _PAGE_MIGRATION	(1UL << 10)	/* non-present migration entry, pfn kept */
+#define PTE_PFN_MASK	0x000ffffffffff000UL
+
+enum pt_level { PT_PTE = 1, PT_PMD = 2, PT_PUD = 3, PT_PGD = 4 };
+#define PTRS_PER_TABLE	512
+static inline unsigned int pt_shift(enum pt_level level) { return PAGE_SHIFT + 9 * (level - 1); }
+static inline unsigned int pt_index(unsigned long addr, enum pt_level level)
+{
+	return (addr >> pt_shift(level)) & (PTRS_PER_TABLE - 1);
+}
+
+static inline unsigned long pte_pfn(pteval_t e) { return (e & PTE_PFN_MASK) >> PAGE_SHIFT; }
+static inline bool pte_none(pteval_t e) { return e == 0; }
+static inline bool pte_present(pteval_t e) { return e & (_PAGE_PRESENT | _PAGE_PROTNONE); }
+static inline bool pte_write(pteval_t e) { return e & _PAGE_RW; }
+static inline bool pte_dirty(pteval_t e) { return e & _PAGE_DIRTY; }
+static inline bool pte_young(pteval_t e) { return e & _PAGE_ACCESSED; }
+static inline bool pte_special(pteval_t e) { return e & _PAGE_SPECIAL; }
+static inline bool pte_protnone(pteval_t e) { return (e & (_PAGE_PRESENT | _PAGE_PROTNONE)) == _PAGE_PROTNONE; }
+static inline bool pte_leaf(pteval_t e) { return e & _PAGE_PSE; } /* PMD / PUD entries */
+static inline bool pte_is_migration(pteval_t e) { return !pte_present(e) && (e & _PAGE_MIGRATION); }
+/* pte_access_permitted(): present to the CPU, user, and writable if @write */
+static inline bool pte_access_permitted(pteval_t e, bool write)
+{
+	if ((e & (_PAGE_PRESENT | _PAGE_USER)) != (_PAGE_PRESENT | _PAGE_USER))
+		return false;
+	return !write || (e & _PAGE_RW);
+}
+static inline pteval_t pfn_pte(unsigned long pfn, pteval_t prot) { return (pfn << PAGE_SHIFT) | prot; }
+
+/* The table whose entries live in the frame of @table_pfn. */
+static inline pteval_t *pt_table(struct gupsim *sim, unsigned long table_pfn)
+{
+	return (pteval_t *)(sim->mem + (table_pfn << PAGE_SHIFT));
+}
+static inline pteval_t pt_read(const pteval_t *entry) { return READ_ONCE_UL(entry); }
+static inline void pt_write(pteval_t *entry, pteval_t v) { WRITE_ONCE_UL(entry, v); }
+/* The struct page of the table that contains @entry, and its lock. */
+struct page *pt_page_of(struct gupsim *sim, const pteval_t *entry);
+void pt_lock(struct gupsim *sim, pteval_t *entry);
+void pt_unlock(struct gupsim *sim, pteval_t *entry);
+
+/* pgtable.c */
+int pgtable_init(struct mm_struct *mm);		/* root table */
+void pgtable_destroy(struct mm_struct *mm);	/* every table (all entries must be none) */
+/*
+ * Walk to the entry of @level for @addr. With @alloc, missing tables are
+ * allocated (NULL on ENOMEM). Returns NULL when a table is missing (no
+ * alloc) or a leaf at a higher level covers @addr; *leaf_level (if not NULL)
+ * then says which level holds the leaf or the hole.
+ */
+pteval_t *pgtable_walk(struct mm_struct *mm, unsigned long addr, enum pt_level level,
+		       bool alloc, enum pt_level *leaf_level);
+/* Lockless lookup for the fast path and follow_page: the lowest entry that
+ * maps @addr (PTE, or a PMD/PUD leaf) and its level; NULL if none. */
+pteval_t *pgtable_lookup(struct mm_struct *mm, unsigned long addr, enum pt_level *level);
+/* Free page tables entirely inside [start, end) once no lockless walker can
+ * still see them (tlb_remove_table + IPI sync). */
+void free_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* Lockless walkers (gup_fast) announce themselves; table freeing waits. */
+void gup_fast_enter(struct gupsim *sim);	/* local_irq_save() */
+void gup_fast_exit(struct gupsim *sim);		/* local_irq_restore() */
+void tlb_remove_table_sync_one(struct gupsim *sim);
+
+/* ------------------------------------------------------------------ */
+/* Faults (memory.c, huge_memory.c, hugetlb.c) */
+
+typedef unsigned int vm_fault_t;
+#define VM_FAULT_OOM		0x000001
+#define VM_FAULT_SIGBUS		0x000002
+#define VM_FAULT_MAJOR		0x000004
+#define VM_FAULT_HWPOISON	0x000010
+#define VM_FAULT_HWPOISON_LARGE	0x000020
+#define VM_FAULT_SIGSEGV	0x000040
+#define VM_FAULT_NOPAGE		0x000100
+#define VM_FAULT_LOCKED		0x000200
+#define VM_FAULT_RETRY		0x000400
+#define VM_FAULT_FALLBACK	0x000800
+#define VM_FAULT_DONE_COW	0x001000
+#define VM_FAULT_NEEDDSYNC	0x002000
+#define VM_FAULT_COMPLETED	0x004000
+#define VM_FAULT_ERROR	(VM_FAULT_OOM | VM_FAULT_SIGBUS | VM_FAULT_SIGSEGV | \
+			 VM_FAULT_HWPOISON | VM_FAULT_HWPOISON_LARGE)
+
+/* handle_mm_fault(): mmap lock held for read; never drops it here. */
+vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
+			   unsigned int flags);
+/* Populate / user access helper: fault until @addr is mapped as needed. */
+int fault_in_user(struct mm_struct *mm, unsigned long addr, bool write);
+
+/* huge_memory.c */
+bool thp_vma_allowable(struct vm_area_struct *vma, unsigned long addr, unsigned int order);
+/* Split a PMD leaf mapping into PTEs (the folio stays large). 0 or -ENOMEM. */
+int split_huge_pmd(struct vm_area_struct *vma, pteval_t *pmd, unsigned long addr);
+/* Split a large anon folio into small ones; -EAGAIN if pinned or mapped by PMD. */
+int split_folio(struct folio *folio);
+
+/* ------------------------------------------------------------------ */
+/* rmap.c: mapcounts and reverse mapping */
+
+struct anon_vma *anon_vma_alloc(void);
+void anon_vma_get(struct anon_vma *av);
+void anon_vma_put(struct anon_vma *av);
+int anon_vma_add_mm(struct anon_vma *av, struct mm_struct *mm);
+void anon_vma_remove_mm(struct anon_vma *av, struct mm_struct *mm);
+
+void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
+			     unsigned long address, bool exclusive);
+void folio_add_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
+			      struct vm_area_struct *vma);
+void folio_add_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *vma);
+void folio_add_file_rmap_ptes(struct folio *folio, struct page *page, int nr,
+			      struct vm_area_struct *vma);
+void folio_add_file_rmap_pmd(struct folio *folio, struct vm_area_struct *vma);
+void folio_remove_rmap_ptes(struct folio *folio, struct page *page, int nr,
+			    struct vm_area_struct *vma);
+void folio_remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma);
+/* fork: -EBUSY if the folio may be pinned and a page is exclusive (ref §5.4) */
+int folio_try_dup_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
+				 struct vm_area_struct *dst, struct vm_area_struct *src);
+int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *dst,
+				struct vm_area_struct *src);
+void folio_dup_file_rmap_ptes(struct folio *folio, struct page *page, int nr);
+void folio_dup_file_rmap_pmd(struct folio *folio);
+int folio_mapcount(const struct folio *folio);
+int page_mapcount(const struct page *page);
+bool folio_mapped(const struct folio *folio);
+/* Call @fn for every (mm, vma, address, entry level) mapping @folio; the
+ * callback runs with the entry's table lock held. Stops on non-zero. */
+typedef int (*rmap_fn)(struct folio *folio, struct vm_area_struct *vma, unsigned long addr,
+		       pteval_t *entry, enum pt_level level, void *arg);
+int rmap_walk(struct folio *folio, rmap_fn fn, void *arg);
+
+/* ------------------------------------------------------------------ */
+/* Files (filemap.c, shmem.c) */
+
+#define AS_SHMEM	(1UL << 0)
+#define AS_HUGETLB	(1UL << 1)
+#define AS_WRITEBACK	(1UL << 2)	/* can write back: shared writable maps need dirty tracking */
+#define AS_FSDAX	(1UL << 3)
+#define AS_SECRETMEM	(1UL << 4)
+#define AS_PFNMAP	(1UL << 5)
+#define AS_P2PDMA	(1UL << 6)
+
+struct address_space {
+	struct file *host;
+	unsigned long flags;		/* AS_* */
+	const char *a_ops_name;		/* printed by dump_page as aops:%ps */
+	pthread_mutex_t lock;		/* page cache and i_mmap */
+	struct folio **cache;		/* indexed by page offset; large folios at each index */
+	unsigned long nr_slots;
+	struct vm_area_struct *i_mmap;	/* VMAs mapping the file (i_mmap_next links) */
+};
+
+struct file {
+	struct gupsim *sim;
+	enum gupsim_file_kind kind;
+	char name[64];
+	atomic_t refcount;		/* creator + one per mapping */
+	unsigned long ino;
+	size_t size;
+	struct address_space mapping;
+	struct file *list_next;		/* sim->file_list */
+};
+
+void get_file(struct file *file);
+void fput(struct file *file);
+/* The folio caching @index, allocating it (ref held for the caller) or NULL
+ * with *err set. Hugetlb files return their huge folio. */
+struct folio *filemap_get_folio(struct file *file, pgoff_t index, bool create, int *err);
+struct folio *filemap_lookup(struct file *file, pgoff_t index); /* + ref, or NULL */
+void vma_link_file(struct vm_area_struct *vma);
+void vma_unlink_file(struct vm_area_struct *vma);
+bool shmem_mapping(const struct address_space *mapping);
+/* Replace @old by @new in its page cache (migration). */
+void filemap_replace_folio(struct folio *old, struct folio *new_);
+void files_destroy(struct gupsim *sim);
+
+/* ------------------------------------------------------------------ */
+/* fork.c, mmu_notifier.c, migrate.c, gup.c */
+
+struct mm_struct *dup_mm(struct mm_struct *parent);
+void mmu_notifier_invalidate_range_start(struct mm_struct *mm, unsigned long start,
+					 unsigned long end, enum mmu_notifier_event event);
+void mmu_notifier_invalidate_range_end(struct mm_struct *mm, unsigned long start,
+				       unsigned long end, enum mmu_notifier_event event);
+void mmu_notifier_release(struct mm_struct *mm);
+
+/* Move @folio's contents and mappings to a new folio allocated with
+ * PF_MEMALLOC_PIN rules; 0, -EAGAIN (busy) or -ENOMEM. */
+int migrate_folio_longterm(struct folio *folio);
+long check_and_migrate_movable_pages(unsigned long nr_pages, struct page **pages);
+long check_and_migrate_movable_folios(unsigned long nr_folios, struct folio **folios);
+
+/* gup.c internals used by the fast path and populate */
+bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct page *page);
+long __get_user_pages_locked(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+			     struct page **pages, int *locked, unsigned int flags);
+long __gup_longterm_locked(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
+			   struct page **pages, int *locked, unsigned int gup_flags);
+long faultin_page_range(struct mm_struct *mm, unsigned long start, unsigned long end,
+			bool write, int *locked);
+void sanity_check_pinned_pages(struct page **pages, unsigned long npages);
+
+#endif /* GUPSIM_MM_INTERNAL_H */
