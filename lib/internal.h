@@ -254,6 +254,7 @@ struct gupsim {
 };
 
 /* page_alloc.c */
+void page_alloc_init(struct gupsim *sim);
 struct folio *folio_alloc_gfp(struct gupsim *sim, unsigned int order, gfp_t gfp);
 struct page *alloc_page_gfp(struct gupsim *sim, gfp_t gfp);
 /* Called when the refcount reached 0: bad_page checks, then back to its pool. */
@@ -319,6 +320,8 @@ bool folio_maybe_dma_pinned(struct folio *folio);
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags);
 struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags);
 int try_grab_folio(struct folio *folio, int refs, unsigned int flags);
+void folio_add_pin(struct folio *folio);
+int folio_add_pins(struct folio *folio, unsigned int pins);
 void folio_put_refs(struct folio *folio, int refs);
 void folio_put(struct folio *folio);
 void folio_get(struct folio *folio);
@@ -328,8 +331,10 @@ void folio_lock(struct folio *folio);
 bool folio_trylock(struct folio *folio);
 void folio_unlock(struct folio *folio);
 /* debug_pins shadow accounting (no-ops unless cfg.debug_pins) */
-void pin_shadow_add(struct folio *folio, struct page *page, int refs);
-void pin_shadow_sub(struct folio *folio, struct page *page, int refs);
+void pin_shadow_add(struct folio *folio, int refs);
+void pin_shadow_sub(struct folio *folio, int refs);
+void pin_shadow_reset(struct folio *folio);
+int pin_shadow_count(const struct folio *folio);	/* -1 without debug_pins */
 
 /* ------------------------------------------------------------------ */
 /* vmstat.c: per-thread shards, folded on read */
@@ -370,7 +375,8 @@ static inline void node_stat_mod_folio(struct folio *folio, enum gupsim_vmstat_i
 /* ------------------------------------------------------------------ */
 /* debug.c: WARN, bad_page, dump_page, the log */
 
-void gupsim_warn(struct gupsim *sim, const char *file, int line, const char *func,
+/* Report a WARN (sim may be NULL when no machine is known); returns true. */
+bool gupsim_warn(struct gupsim *sim, const char *file, int line, const char *func,
 		 const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 void gupsim_log(struct gupsim *sim, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void dump_page(const struct page *page, const char *reason);
@@ -386,8 +392,9 @@ static inline bool __gs_warn_on(struct gupsim *sim, bool cond, const char *file,
 #define WARN_ON_ONCE(sim, cond)	__gs_warn_on((sim), !!(cond), __FILE__, __LINE__, __func__)
 #define WARN_ON(sim, cond)	WARN_ON_ONCE(sim, cond)
 /* WARN(cond, fmt, ...) with the kernel's message. */
+static inline bool __gs_warned(bool v) { return v; }
 #define WARN(sim, cond, ...) \
-	(unlikely(cond) ? (gupsim_warn((sim), __FILE__, __LINE__, __func__, __VA_ARGS__), true) : false)
+	__gs_warned(unlikely(cond) && gupsim_warn((sim), __FILE__, __LINE__, __func__, __VA_ARGS__))
 
 /* trace.c */
 void gupsim_trace_emit(struct gupsim *sim, const struct gupsim_trace_record *rec);

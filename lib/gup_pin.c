@@ -1,0 +1,442 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Pin accounting: the half of mm/gup.c that grabs and releases references
+ * and pins on folios (ref §2, §3, §4.1). The page-table side of GUP lives
+ * in gup.c and gup_fast.c.
+ *
+ *   small folio:  GET ref += 1        PIN ref += 1024 (GUP_PIN_COUNTING_BIAS)
+ *   large folio:  GET ref += 1        PIN ref += 1, _pincount += 1
+ *   zero page:    GET ref += 1        PIN nothing at all
+ *   huge zero:    like any large folio (it is not is_zero_folio)
+ *
+ * nr_foll_pin_acquired/released move by one per page pinned (ref §2.6).
+ */
+#include "internal.h"
+
+/* ---- debug_pins: an exact shadow count of pins per folio ---- */
+
+static int *shadow_slot(const struct folio *folio)
+{
+	const struct gupsim *sim = folio->sim;
+
+	if (!sim->pin_shadow)
+		return NULL;
+	return &sim->pin_shadow[page_to_pfn(&folio->page)];
+}
+
+void pin_shadow_add(struct folio *folio, int refs)
+{
+	int *slot = shadow_slot(folio);
+
+	if (slot)
+		__ao_int_fetch_add(slot, refs);
+}
+
+void pin_shadow_sub(struct folio *folio, int refs)
+{
+	int *slot = shadow_slot(folio);
+
+	if (slot)
+		__ao_int_fetch_add(slot, -refs);
+}
+
+void pin_shadow_reset(struct folio *folio)
+{
+	int *slot = shadow_slot(folio);
+
+	if (slot && __ao_int_load(slot)) {
+		/* only a bad_page()-free folio gets here: its pins were all dropped */
+		__ao_int_store(slot, 0);
+	}
+}
+
+int pin_shadow_count(const struct folio *folio)
+{
+	int *slot = shadow_slot(folio);
+
+	return slot ? __ao_int_load(slot) : -1;
+}
+
+/* ---- predicates ---- */
+
+/* ref §3.1: exact for large folios; small ones may report false positives. */
+bool folio_maybe_dma_pinned(struct folio *folio)
+{
+	if (folio_has_pincount(folio))
+		return atomic_read(&folio->_pincount) > 0;
+	return (unsigned int)folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
+}
+
+/* ref §4.1, checked in the kernel's order. */
+bool folio_is_longterm_pinnable(struct folio *folio)
+{
+	if (get_pageblock_migratetype(&folio->page) == MIGRATE_CMA)
+		return false;
+	if (is_zero_folio(folio))
+		return true;
+	if (folio_is_fsdax(folio))
+		return false;
+	return !folio_is_zone_movable(folio);
+}
+
+/* ---- grabbing ---- */
+
+/* ref §2.2: the slow path's grab; the caller holds a stable reference. */
+int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	if (WARN_ON_ONCE(folio->sim, folio_ref_count(folio) <= 0))
+		return -ENOMEM;
+	if (unlikely(!(flags & FOLL_PCI_P2PDMA) && folio_is_pci_p2pdma(folio)))
+		return -EREMOTEIO;
+
+	if (flags & FOLL_GET) {
+		folio_ref_add(folio, refs);
+	} else if (flags & FOLL_PIN) {
+		if (is_zero_folio(folio))
+			return 0;
+		if (folio_has_pincount(folio)) {
+			folio_ref_add(folio, refs);
+			atomic_add(refs, &folio->_pincount);
+		} else {
+			folio_ref_add(folio, refs * (int)GUP_PIN_COUNTING_BIAS);
+		}
+		pin_shadow_add(folio, refs);
+		node_stat_mod_folio(folio, GUPSIM_NR_FOLL_PIN_ACQUIRED, refs);
+	}
+	return 0;
+}
+
+/*
+ * try_get_folio(): add @refs unless the folio is being freed, then make
+ * sure the page still belongs to that folio (a concurrent split or free
+ * and reuse would change it).
+ */
+static struct folio *try_get_folio(struct page *page, int refs)
+{
+	struct folio *folio;
+
+retry:
+	folio = page_folio(page);
+	if (WARN_ON_ONCE(page->sim, folio_ref_count(folio) < 0))
+		return NULL;
+	if (unlikely(!folio_ref_try_add(folio, refs)))
+		return NULL;
+	if (unlikely(page_folio(page) != folio)) {
+		folio_put_refs(folio, refs);
+		goto retry;
+	}
+	return folio;
+}
+
+/* ref §2.2: the lockless grab of GUP-fast; may race with freeing. */
+struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
+{
+	struct folio *folio;
+
+	if (WARN_ON_ONCE(page->sim, (flags & (FOLL_GET | FOLL_PIN)) == 0))
+		return NULL;
+	if (unlikely(!(flags & FOLL_PCI_P2PDMA) && folio_is_pci_p2pdma(page_folio(page))))
+		return NULL;
+	if (flags & FOLL_GET)
+		return try_get_folio(page, refs);
+	if (is_zero_page(page))
+		return page_folio(page);
+
+	folio = try_get_folio(page, refs);
+	if (!folio)
+		return NULL;
+	if (unlikely((flags & FOLL_LONGTERM) && !folio_is_longterm_pinnable(folio))) {
+		folio_put_refs(folio, refs);
+		return NULL;
+	}
+	if (folio_has_pincount(folio))
+		atomic_add(refs, &folio->_pincount);
+	else
+		folio_ref_add(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1));
+	/* pairs with fork's check of folio_maybe_dma_pinned() (ref §5.5) */
+	smp_mb__after_atomic();
+	pin_shadow_add(folio, refs);
+	node_stat_mod_folio(folio, GUPSIM_NR_FOLL_PIN_ACQUIRED, refs);
+	return folio;
+}
+
+/* ---- releasing ---- */
+
+static bool pincount_sub_checked(struct folio *folio, int refs)
+{
+	int c = atomic_read(&folio->_pincount);
+
+	do {
+		if (c < refs)
+			return false;
+	} while (!atomic_try_cmpxchg(&folio->_pincount, &c, c - refs));
+	return true;
+}
+
+static void report_unpin_unpinned(struct folio *folio, int refs)
+{
+	WARN(folio->sim, 1, "unpin of a folio that is not pinned (%d pins released)\n", refs);
+	dump_page(&folio->page, "unpin of an unpinned folio");
+}
+
+/* ref §2.3: every unpin ends here. Misuse is reported and changes nothing. */
+void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	if (flags & FOLL_PIN) {
+		int pins = refs;
+
+		if (is_zero_folio(folio))
+			return;
+		if (folio_has_pincount(folio)) {
+			if (!pincount_sub_checked(folio, pins)) {
+				report_unpin_unpinned(folio, pins);
+				return;
+			}
+		} else {
+			if ((unsigned int)folio_ref_count(folio) <
+			    (unsigned int)pins * GUP_PIN_COUNTING_BIAS) {
+				report_unpin_unpinned(folio, pins);
+				return;
+			}
+			refs = pins * (int)GUP_PIN_COUNTING_BIAS;
+		}
+		pin_shadow_sub(folio, pins);
+		node_stat_mod_folio(folio, GUPSIM_NR_FOLL_PIN_RELEASED, pins);
+	}
+	folio_put_refs(folio, refs);
+}
+
+/* ref §2.3 */
+void folio_add_pin(struct folio *folio)
+{
+	if (is_zero_folio(folio))
+		return;
+	if (folio_has_pincount(folio)) {
+		WARN_ON_ONCE(folio->sim, atomic_read(&folio->_pincount) < 1);
+		folio_ref_add(folio, 1);
+		atomic_inc(&folio->_pincount);
+	} else {
+		WARN_ON_ONCE(folio->sim, folio_ref_count(folio) < (int)GUP_PIN_COUNTING_BIAS);
+		folio_ref_add(folio, (int)GUP_PIN_COUNTING_BIAS);
+	}
+	pin_shadow_add(folio, 1);
+}
+
+int folio_add_pins(struct folio *folio, unsigned int pins)
+{
+	WARN_ON_ONCE(folio->sim, !folio_maybe_dma_pinned(folio));
+	return try_grab_folio(folio, (int)pins, FOLL_PIN);
+}
+
+/*
+ * ref §5.6 (CONFIG_DEBUG_VM, here cfg.debug_pins): a pinned anon page must
+ * be exclusive, or the pin could be lost to a COW.
+ */
+void sanity_check_pinned_pages(struct page **pages, unsigned long npages)
+{
+	for (unsigned long i = 0; i < npages; i++) {
+		struct page *page = pages[i];
+		struct folio *folio;
+
+		if (!page || !page->sim->cfg.debug_pins)
+			continue;
+		folio = page_folio(page);
+		if (is_zero_page(page) || !folio_test_anon(folio))
+			continue;
+		if (!folio_test_large(folio) || folio_test_hugetlb(folio)) {
+			WARN(page->sim, !PageAnonExclusive(&folio->page),
+			     "pinned anon page %lu is not exclusive\n", i);
+		} else {
+			WARN(page->sim, !PageAnonExclusive(&folio->page) && !PageAnonExclusive(page),
+			     "pinned anon THP page %lu is not exclusive\n", i);
+		}
+	}
+}
+
+/* The machine to report to, when a caller's arguments are wrong. */
+static struct gupsim *pages_sim(struct page **pages)
+{
+	return pages && pages[0] ? pages[0]->sim : NULL;
+}
+
+/* Runs of consecutive entries that belong to the same folio. */
+static unsigned long folio_run(struct page **pages, unsigned long i, unsigned long npages,
+			       struct folio *folio)
+{
+	unsigned long nr = 1;
+
+	while (i + nr < npages && pages[i + nr] && page_folio(pages[i + nr]) == folio)
+		nr++;
+	return nr;
+}
+
+static void unpin_pages_common(struct page **pages, unsigned long npages, bool make_dirty)
+{
+	for (unsigned long i = 0; i < npages; ) {
+		struct folio *folio;
+		unsigned long nr;
+
+		if (!pages[i]) {	/* NULL entries are skipped (ref §11.11) */
+			i++;
+			continue;
+		}
+		folio = page_folio(pages[i]);
+		nr = folio_run(pages, i, npages, folio);
+		if (make_dirty && !folio_test_dirty(folio)) {
+			folio_lock(folio);
+			folio_mark_dirty(folio);
+			folio_unlock(folio);
+		}
+		gup_put_folio(folio, (int)nr, FOLL_PIN);
+		i += nr;
+	}
+}
+
+void gupsim_unpin_user_pages(struct page **pages, unsigned long npages)
+{
+	/* an errno passed as a count is refused (plain WARN_ON in the kernel) */
+	if (IS_ERR_VALUE(npages)) {
+		gupsim_warn(pages_sim(pages), __FILE__, __LINE__, __func__,
+			    "npages %ld is an error value\n", (long)npages);
+		return;
+	}
+	if (!pages || !npages)
+		return;
+	sanity_check_pinned_pages(pages, npages);
+	unpin_pages_common(pages, npages, false);
+}
+
+void gupsim_unpin_user_pages_dirty_lock(struct page **pages, unsigned long npages,
+					bool make_dirty)
+{
+	if (!make_dirty) {
+		gupsim_unpin_user_pages(pages, npages);
+		return;
+	}
+	/* The kernel has no checks on this path and would crash on NULL or an
+	 * errno count; gupsim reports them instead. */
+	if (IS_ERR_VALUE(npages)) {
+		gupsim_warn(pages_sim(pages), __FILE__, __LINE__, __func__,
+			    "npages %ld is an error value\n", (long)npages);
+		return;
+	}
+	if (!pages)
+		return;
+	sanity_check_pinned_pages(pages, npages);
+	for (unsigned long i = 0; i < npages; i++) {
+		if (!pages[i]) {
+			gupsim_warn(pages_sim(pages), __FILE__, __LINE__, __func__,
+				    "NULL page at index %lu\n", i);
+			return;
+		}
+	}
+	unpin_pages_common(pages, npages, true);
+}
+
+void gupsim_unpin_user_page(struct page *page)
+{
+	if (!page)
+		return;
+	sanity_check_pinned_pages(&page, 1);
+	gup_put_folio(page_folio(page), 1, FOLL_PIN);
+}
+
+/* Pages must be physically contiguous; walk folio by folio (ref §2.3). */
+void gupsim_unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
+					     bool make_dirty)
+{
+	struct gupsim *sim;
+	unsigned long pfn;
+
+	if (!page || !npages)
+		return;
+	sim = page->sim;
+	pfn = page_to_pfn(page);
+	if (WARN(sim, npages > sim->nr_pfns - pfn,
+		 "unpin range of %lu pages runs past the end of memory\n", npages))
+		return;
+	for (unsigned long i = 0, nr; i < npages; i += nr) {
+		struct page *p = page + i;
+		struct folio *folio = page_folio(p);
+
+		nr = min_t(unsigned long, npages - i,
+			   (unsigned long)folio_nr_pages(folio) - (unsigned long)(p - &folio->page));
+		if (make_dirty && !folio_test_dirty(folio)) {
+			folio_lock(folio);
+			folio_mark_dirty(folio);
+			folio_unlock(folio);
+		}
+		gup_put_folio(folio, (int)nr, FOLL_PIN);
+	}
+}
+
+void gupsim_unpin_folio(struct folio *folio)
+{
+	if (folio)
+		gup_put_folio(folio, 1, FOLL_PIN);
+}
+
+void gupsim_unpin_user_folio(struct folio *folio, unsigned long npages)
+{
+	if (folio && npages)
+		gup_put_folio(folio, (int)npages, FOLL_PIN);
+}
+
+/* Runs of identical consecutive pointers are put together (ref §2.3). */
+void gupsim_unpin_folios(struct folio **folios, unsigned long nfolios)
+{
+	if (IS_ERR_VALUE(nfolios)) {
+		gupsim_warn(folios && folios[0] ? folios[0]->sim : NULL, __FILE__, __LINE__,
+			    __func__, "nfolios %ld is an error value\n", (long)nfolios);
+		return;
+	}
+	if (!folios)
+		return;
+	for (unsigned long i = 0; i < nfolios; ) {
+		unsigned long nr = 1;
+
+		if (!folios[i]) {
+			i++;
+			continue;
+		}
+		while (i + nr < nfolios && folios[i + nr] == folios[i])
+			nr++;
+		gup_put_folio(folios[i], (int)nr, FOLL_PIN);
+		i += nr;
+	}
+}
+
+int gupsim_try_grab_folio(struct folio *folio, int refs, unsigned int flags)
+{
+	if (!folio || refs <= 0)
+		return -EINVAL;
+	return try_grab_folio(folio, refs, flags);
+}
+
+void gupsim_folio_add_pin(struct folio *folio)
+{
+	if (folio)
+		folio_add_pin(folio);
+}
+
+int gupsim_folio_add_pins(struct folio *folio, unsigned int pins)
+{
+	if (!folio || !pins || pins > (unsigned int)INT32_MAX)
+		return -EINVAL;
+	return folio_add_pins(folio, pins);
+}
+
+bool gupsim_folio_maybe_dma_pinned(struct folio *folio)
+{
+	return folio && folio_maybe_dma_pinned(folio);
+}
+
+bool gupsim_page_maybe_dma_pinned(struct page *page)
+{
+	return page && folio_maybe_dma_pinned(page_folio(page));
+}
+
+bool gupsim_folio_is_longterm_pinnable(struct folio *folio)
+{
+	return folio && folio_is_longterm_pinnable(folio);
+}
