@@ -61,6 +61,12 @@ static inline void mm_set_has_pinned_flag(struct mm_struct *mm)
 }
 
 /* mmap.c */
+struct mm_struct *mm_alloc(struct gupsim *sim);	/* empty mm, mm_users 1, on sim->mm_list */
+void mms_destroy(struct gupsim *sim);		/* gupsim_destroy(): tear down every mm */
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig); /* for fork; file ref taken */
+void vm_area_free(struct vm_area_struct *vma);
+int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma); /* sorted insert */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
 void mmap_assert_locked(struct mm_struct *mm);
@@ -181,7 +187,23 @@ int split_huge_pmd(struct vm_area_struct *vma, pteval_t *pmd, unsigned long addr
 int split_folio(struct folio *folio);
 
 /* ------------------------------------------------------------------ */
-/* rmap.c: mapcounts and reverse mapping */
+/* rmap.c: mapcounts and reverse mapping
+ *
+ * Conventions (the kernel's; gupsim_check() verifies them):
+ * - every PTE that maps a page of a folio holds one folio reference and one
+ *   page->_mapcount; for a large folio also one _large_mapcount, and
+ *   _nr_pages_mapped counts its pages mapped by at least one PTE;
+ * - a PMD/PUD leaf holds one folio reference, one _entire_mapcount and one
+ *   _large_mapcount (hugetlb folios are always mapped this way);
+ * - the small zero page and the huge zero folio are mapped by "special"
+ *   entries: no reference, no mapcount;
+ * - the page cache holds folio_nr_pages() references on each folio it caches;
+ * - anon folios: mapping = anon_vma | PAGE_MAPPING_ANON and
+ *   index = address >> PAGE_SHIFT of the folio's first page (anon VMAs have
+ *   vm_pgoff = vm_start >> PAGE_SHIFT and never move);
+ * - PageAnonExclusive is set on every page of a new anon folio, per page for
+ *   THP, on the head for hugetlb (ref §5.1).
+ */
 
 struct anon_vma *anon_vma_alloc(void);
 void anon_vma_get(struct anon_vma *av);
