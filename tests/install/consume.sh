@@ -1,0 +1,101 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Install the built tree into a scratch prefix, then build tests/install/
+# consumer.c against the *installed* tree only, through pkg-config (shared
+# and static) and through find_package(gupsim) (gupsim::gupsim and
+# gupsim::gupsim_static), and run every binary.
+#
+# Environment (set by tests/install/CMakeLists.txt): BUILD_DIR WORK_DIR
+# SRC_DIR LIBDIR VERSION SOVERSION CMAKE CC PKG_CONFIG GENERATOR
+# EXTRA_FLAGS (sanitizer flags of this build, or empty)
+set -eu
+
+step() { printf '\n--- %s\n' "$*"; }
+fail() { printf 'install test FAILED: %s\n' "$*" >&2; exit 1; }
+
+prefix=$WORK_DIR/prefix
+libdir=$prefix/$LIBDIR
+rm -rf "$WORK_DIR"
+mkdir -p "$WORK_DIR"
+
+step "cmake --install $BUILD_DIR --prefix $prefix"
+"$CMAKE" --install "$BUILD_DIR" --prefix "$prefix" >"$WORK_DIR/install.log" ||
+	{ cat "$WORK_DIR/install.log"; fail "cmake --install"; }
+
+step "installed files"
+for f in include/gupsim/gupsim.h include/gupsim/kernel.h include/gupsim/version.h \
+	 "$LIBDIR/libgupsim.so.$VERSION" "$LIBDIR/libgupsim.so.$SOVERSION" \
+	 "$LIBDIR/libgupsim.so" "$LIBDIR/libgupsim.a" "$LIBDIR/pkgconfig/gupsim.pc" \
+	 "$LIBDIR/cmake/gupsim/gupsim-config.cmake" \
+	 "$LIBDIR/cmake/gupsim/gupsim-config-version.cmake" \
+	 "$LIBDIR/cmake/gupsim/gupsim-targets.cmake"; do
+	[ -e "$prefix/$f" ] || fail "missing $prefix/$f"
+	echo "ok $f"
+done
+[ -L "$libdir/libgupsim.so.$SOVERSION" ] || fail "libgupsim.so.$SOVERSION is not a symlink"
+[ -e "$prefix/include/gupsim/version.h.in" ] && fail "version.h.in was installed"
+
+# Until the core of the library lands, the consumer cannot link: skip.
+missing=""
+for f in gupsim_create gupsim_destroy gupsim_folio_alloc gupsim_try_grab_folio \
+	 gupsim_unpin_folio gupsim_unpin_user_folio gupsim_folio_ref_count \
+	 gupsim_folio_pincount gupsim_vmstat gupsim_nr_free_pages gupsim_check; do
+	nm -D --defined-only "$libdir/libgupsim.so" | grep -q " $f@" || missing="$missing $f"
+done
+if [ -n "$missing" ]; then
+	echo "SKIP: the library does not define yet:$missing"
+	exit 77
+fi
+
+step "pkg-config"
+PKG_CONFIG_PATH=$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
+export PKG_CONFIG_PATH
+cat "$libdir/pkgconfig/gupsim.pc"
+"$PKG_CONFIG" --validate gupsim 2>/dev/null || "$PKG_CONFIG" --exists gupsim ||
+	fail "pkg-config cannot read gupsim.pc"
+v=$("$PKG_CONFIG" --modversion gupsim)
+[ "$v" = "$VERSION" ] || fail "pkg-config --modversion gupsim = $v, expected $VERSION"
+pc_libdir=$("$PKG_CONFIG" --variable=libdir gupsim)
+[ "$pc_libdir" -ef "$libdir" ] || fail "gupsim.pc libdir=$pc_libdir, installed in $libdir"
+cflags=$("$PKG_CONFIG" --cflags gupsim)
+libs=$("$PKG_CONFIG" --libs gupsim)
+static_libs=$("$PKG_CONFIG" --static --libs gupsim)
+echo "cflags: $cflags"
+echo "libs: $libs"
+echo "libs --static: $static_libs"
+case " $static_libs " in
+*" -pthread "*) ;;
+*) fail "pkg-config --static --libs gupsim lacks -pthread" ;;
+esac
+
+step "pkg-config: shared link"
+# shellcheck disable=SC2086 # word splitting of flag lists is intended
+"$CC" $EXTRA_FLAGS -std=c11 -Wall -Wextra -Werror $cflags \
+	-o "$WORK_DIR/consumer_pc_shared" "$SRC_DIR/consumer.c" \
+	$libs -Wl,-rpath,"$pc_libdir"
+readelf -d "$WORK_DIR/consumer_pc_shared" | grep -q "NEEDED.*libgupsim.so.$SOVERSION" ||
+	fail "the shared consumer does not need libgupsim.so.$SOVERSION"
+"$WORK_DIR/consumer_pc_shared" || fail "consumer (pkg-config, shared) exited $?"
+
+step "pkg-config: static link"
+# -l:libgupsim.a picks the archive; Libs.private/Requires.private do the rest.
+static_libs=$(printf '%s\n' "$static_libs" | sed 's/-lgupsim\( \|$\)/-l:libgupsim.a\1/')
+# shellcheck disable=SC2086
+"$CC" $EXTRA_FLAGS -std=c11 -Wall -Wextra -Werror $cflags \
+	-o "$WORK_DIR/consumer_pc_static" "$SRC_DIR/consumer.c" $static_libs
+if readelf -d "$WORK_DIR/consumer_pc_static" | grep -q "NEEDED.*libgupsim"; then
+	fail "the static consumer needs libgupsim.so"
+fi
+"$WORK_DIR/consumer_pc_static" || fail "consumer (pkg-config, static) exited $?"
+
+step "find_package(gupsim)"
+"$CMAKE" -S "$SRC_DIR/cmake-consumer" -B "$WORK_DIR/cmake-build" -G "$GENERATOR" \
+	-DCMAKE_C_COMPILER="$CC" -DCMAKE_C_FLAGS="$EXTRA_FLAGS" \
+	-DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF \
+	-DCONSUMER_SOURCE="$SRC_DIR/consumer.c" ||
+	fail "configuring the find_package consumer"
+"$CMAKE" --build "$WORK_DIR/cmake-build" || fail "building the find_package consumer"
+"$WORK_DIR/cmake-build/consumer_shared" || fail "consumer (gupsim::gupsim) exited $?"
+"$WORK_DIR/cmake-build/consumer_static" || fail "consumer (gupsim::gupsim_static) exited $?"
+
+printf '\ninstall test: all four consumers built against %s and passed\n' "$prefix"
