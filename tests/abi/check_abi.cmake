@@ -1,0 +1,161 @@
+# SPDX-License-Identifier: MIT
+# cmake -DLIB=libgupsim.so -DMAP=libgupsim.map -DSONAME=libgupsim.so.0
+#       -DNM=nm -DREADELF=readelf [-DPENDING=pending.txt] -P check_abi.cmake
+#
+# Fails, listing the differences, unless the dynamic symbols LIB defines are
+# exactly the global names of MAP, each in the version node that lists it
+# (GUPSIM_0.1 { global: ...; }), and LIB's SONAME is SONAME.
+#
+# PENDING (optional) names map entries not implemented yet: they may be
+# missing. One that is exported after all is reported so that it can be
+# deleted from the file; once the library is complete the file goes away.
+cmake_minimum_required(VERSION 3.20)
+foreach(v LIB MAP SONAME NM READELF)
+  if(NOT DEFINED ${v})
+    message(FATAL_ERROR "check_abi.cmake: -D${v}=... is required")
+  endif()
+endforeach()
+
+set(errors "")
+
+# --- SONAME ---
+execute_process(COMMAND ${READELF} -d ${LIB} OUTPUT_VARIABLE dyn RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${READELF} -d ${LIB} failed (${rc})")
+endif()
+if(dyn MATCHES "\\(SONAME\\)[^\n]*\\[([^]\n]*)\\]")
+  set(soname "${CMAKE_MATCH_1}")
+else()
+  set(soname "(none)")
+endif()
+if(NOT soname STREQUAL SONAME)
+  string(APPEND errors "SONAME is ${soname}, expected ${SONAME}\n")
+endif()
+
+# --- names listed in the map: every `name;` in a node's `global:` section ---
+file(READ ${MAP} map)
+string(REGEX REPLACE "/\\*([^*]|\\*+[^*/])*\\*+/" "" map "${map}")	# comments
+string(REGEX REPLACE "#[^\n]*" "" map "${map}")
+set(want "")
+set(node "")
+set(in_global FALSE)
+string(REPLACE ";" " <semi> " map "${map}")	# ';' separates CMake lists
+string(REPLACE "{" " { " map "${map}")
+string(REPLACE "}" " } " map "${map}")
+string(REGEX MATCHALL "[^ \t\r\n]+" tokens "${map}")
+set(prev "")
+foreach(tok ${tokens})
+  if(tok STREQUAL "{")
+    set(node "${prev}")
+    set(in_global TRUE)	# a node without `global:` exports its names
+  elseif(tok STREQUAL "}")
+    set(node "")
+    set(in_global FALSE)
+  elseif(tok STREQUAL "global:")
+    set(in_global TRUE)
+  elseif(tok STREQUAL "local:")
+    set(in_global FALSE)
+  elseif(tok STREQUAL "<semi>" AND in_global AND NOT node STREQUAL ""
+         AND prev MATCHES "^[A-Za-z_][A-Za-z0-9_]*$")
+    list(APPEND want ${prev})
+    set(node_of_${prev} "${node}")
+  endif()
+  set(prev "${tok}")
+endforeach()
+list(SORT want)
+list(LENGTH want nwant)
+if(nwant EQUAL 0)
+  message(FATAL_ERROR "no global names found in ${MAP}")
+endif()
+
+# --- names the library exports: nm -D --defined-only, with versions ---
+execute_process(COMMAND ${NM} -D --defined-only --with-symbol-versions ${LIB}
+                OUTPUT_VARIABLE nmout RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "${NM} -D --defined-only ${LIB} failed (${rc})")
+endif()
+string(REPLACE "\n" ";" lines "${nmout}")
+set(have "")
+set(wrong_node "")
+foreach(line ${lines})
+  # "<addr> <type> <name>[@@NODE]"; the node's own absolute symbol is skipped.
+  if(NOT line MATCHES "^[0-9a-fA-F]* *([A-Za-z]) ([^ @]+)(@@?([^ ]*))?$")
+    continue()
+  endif()
+  set(type "${CMAKE_MATCH_1}")
+  set(name "${CMAKE_MATCH_2}")
+  set(node "${CMAKE_MATCH_4}")
+  if(type STREQUAL "A" AND name STREQUAL node)
+    continue()
+  endif()
+  if(type STREQUAL "A" AND name MATCHES "^GUPSIM_")
+    continue()
+  endif()
+  list(APPEND have ${name})
+  if(DEFINED node_of_${name} AND NOT node STREQUAL node_of_${name})
+    if(node STREQUAL "")
+      set(node "(unversioned)")
+    endif()
+    list(APPEND wrong_node "${name} is in ${node}, the map puts it in ${node_of_${name}}")
+  endif()
+endforeach()
+list(SORT have)
+
+set(missing ${want})
+if(have)
+  list(REMOVE_ITEM missing ${have})
+endif()
+
+set(pending "")
+if(DEFINED PENDING AND EXISTS "${PENDING}")
+  file(STRINGS "${PENDING}" pending REGEX "^[A-Za-z_]")
+endif()
+set(stale "")
+set(allowed "")
+foreach(name ${pending})
+  if(name IN_LIST have)
+    list(APPEND stale ${name})
+  elseif(name IN_LIST missing)
+    list(APPEND allowed ${name})
+  elseif(NOT name IN_LIST want)
+    string(APPEND errors "${PENDING} names ${name}, which is not in ${MAP}\n")
+  endif()
+endforeach()
+if(allowed)
+  list(REMOVE_ITEM missing ${allowed})
+endif()
+set(extra ${have})
+list(REMOVE_ITEM extra ${want})
+
+list(LENGTH have nhave)
+list(LENGTH missing nmissing)
+list(LENGTH extra nextra)
+if(nmissing GREATER 0)
+  list(JOIN missing "\n  - " s)
+  string(APPEND errors
+         "${nmissing} name(s) in ${MAP} not exported by the library:\n  - ${s}\n")
+endif()
+if(nextra GREATER 0)
+  list(JOIN extra "\n  + " s)
+  string(APPEND errors
+         "${nextra} exported name(s) not in ${MAP} (add them to the map, or make them static/hidden):\n  + ${s}\n")
+endif()
+if(wrong_node)
+  list(JOIN wrong_node "\n  ! " s)
+  string(APPEND errors "name(s) in the wrong version node:\n  ! ${s}\n")
+endif()
+
+list(LENGTH allowed nallowed)
+if(stale)
+  list(JOIN stale "\n  ~ " s)
+  message(STATUS "Now exported, delete from ${PENDING}:\n  ~ ${s}")
+endif()
+if(errors)
+  message(FATAL_ERROR "ABI check of ${LIB} failed:\n${errors}")
+endif()
+if(nallowed GREATER 0)
+  message(STATUS "ABI ok so far: ${nhave} symbols exported, each in its map node, "
+                 "SONAME ${soname}; ${nallowed} map names still pending (${PENDING})")
+else()
+  message(STATUS "ABI ok: ${nhave} symbols, each in its map node, SONAME ${soname}")
+endif()
