@@ -60,6 +60,16 @@ enum zone_type {
 	__MAX_NR_ZONES
 };
 
+/*
+ * The kernel's page->private and folio->private. `private` is a C++ keyword,
+ * so C++ code sees the same field as private_.
+ */
+#ifdef __cplusplus
+#define GUPSIM_PRIVATE_FIELD private_
+#else
+#define GUPSIM_PRIVATE_FIELD private
+#endif
+
 struct gupsim;
 struct address_space;
 struct mm_struct;
@@ -81,7 +91,7 @@ struct page {
 		struct {			/* order-0 page or folio head */
 			struct address_space *mapping;
 			pgoff_t index;
-			unsigned long private;
+			unsigned long GUPSIM_PRIVATE_FIELD;
 		};
 		struct {			/* page[1] of a large folio */
 			unsigned char _folio_order;
@@ -115,7 +125,7 @@ struct folio {
 			unsigned long _head_0;
 			struct address_space *mapping;
 			pgoff_t index;
-			unsigned long private;
+			unsigned long GUPSIM_PRIVATE_FIELD;
 			atomic_t _mapcount;
 			atomic_t _refcount;
 			struct gupsim *sim;

@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: MIT
+// C++ twin of the public headers: <gupsim/gupsim.h> and <gupsim/kernel.h>
+// compile as C++, and a kernel name used from C++ links against the C library.
+#include <gupsim/gupsim.h>
+#include <gupsim/kernel.h>
+
+#include <cstddef>
+#include <cstdio>
+#include <cstring>
+#include <type_traits>
+
+// The layouts C code relies on hold in C++ too.
+static_assert(sizeof(struct page) <= 64, "struct page fits in 64 bytes");
+static_assert(sizeof(struct folio) == 2 * sizeof(struct page),
+	      "a folio overlays its first two pages");
+static_assert(std::is_standard_layout<struct page>::value, "struct page is plain data");
+static_assert(std::is_trivially_copyable<struct folio>::value, "struct folio is plain data");
+
+// Kernel names resolve to gupsim_* functions with the kernel's signatures.
+static_assert(std::is_same<decltype(&pin_user_pages),
+			   long (*)(unsigned long, unsigned long, unsigned int,
+				    struct page **)>::value, "pin_user_pages");
+static_assert(std::is_same<decltype(&unpin_user_pages),
+			   void (*)(struct page **, unsigned long)>::value, "unpin_user_pages");
+static_assert(std::is_same<decltype(&folio_put), void (*)(struct folio *)>::value,
+	      "folio_put");
+static_assert(std::is_same<decltype(&try_grab_folio),
+			   int (*)(struct folio *, int, unsigned int)>::value, "try_grab_folio");
+static_assert((FOLL_PIN & INTERNAL_GUP_FLAGS) != 0, "FOLL_PIN is internal");
+
+int main()
+{
+	const char *v = gupsim_version();
+
+	if (std::strcmp(v, GUPSIM_VERSION_STRING) != 0) {
+		std::fprintf(stderr, "gupsim_version() = %s, header says %s\n", v,
+			     GUPSIM_VERSION_STRING);
+		return 1;
+	}
+	void *e = ERR_PTR(-12);
+	if (!IS_ERR(e) || PTR_ERR(e) != -12 || IS_ERR_OR_NULL(v)) {
+		std::fprintf(stderr, "ERR_PTR helpers are wrong in C++\n");
+		return 1;
+	}
+	std::printf("C++%ld twin: gupsim %s\n", (long)__cplusplus, v);
+	return 0;
+}
