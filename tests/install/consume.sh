@@ -39,7 +39,7 @@ done
 missing=""
 for f in gupsim_create gupsim_destroy gupsim_folio_alloc gupsim_try_grab_folio \
 	 gupsim_unpin_folio gupsim_unpin_user_folio gupsim_folio_ref_count \
-	 gupsim_folio_pincount gupsim_vmstat gupsim_nr_free_pages gupsim_check; do
+	 gupsim_folio_pincount gupsim_vmstat gupsim_nr_free_pages; do
 	nm -D --defined-only "$libdir/libgupsim.so" | grep -q " $f@" || missing="$missing $f"
 done
 if [ -n "$missing" ]; then
