@@ -152,6 +152,7 @@ void free_pgtables(struct mm_struct *mm, unsigned long start, unsigned long end)
 void gup_fast_enter(struct gupsim *sim);	/* local_irq_save() */
 void gup_fast_exit(struct gupsim *sim);		/* local_irq_restore() */
 void tlb_remove_table_sync_one(struct gupsim *sim);
+void pgtable_walkers_destroy(struct gupsim *sim);	/* gupsim_destroy() */
 
 /* ------------------------------------------------------------------ */
 /* Faults (memory.c, huge_memory.c, hugetlb.c) */

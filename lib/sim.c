@@ -177,6 +177,7 @@ void gupsim_destroy(struct gupsim *sim)
 	/* teardown of the simulated user side comes first: it returns pages */
 	hugetlb_pools_destroy(sim);
 	vmstat_destroy(sim);
+	pgtable_walkers_destroy(sim);
 	sim_free_memory(sim);
 	free(sim);
 }

@@ -11,3 +11,5 @@ bool gupsim_warn(struct gupsim *sim, const char *file, int line, const char *fun
 void dump_page(const struct page *page, const char *reason) {}
 void bad_page(struct page *page, const char *reason) { count_vm_event(page->sim, GUPSIM_NR_BAD_PAGES); gupsim_warn(page->sim, "", 0, reason, NULL); }
 void gupsim_set_warn_handler(struct gupsim *sim, gupsim_warn_fn fn, void *arg) { sim->warn_fn = fn; sim->warn_arg = arg; }
+#include <sched.h>
+void spin_lock_word(unsigned long *word) { while (!spin_trylock_word(word)) sched_yield(); }
