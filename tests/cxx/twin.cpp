@@ -14,6 +14,9 @@ static_assert(sizeof(struct page) <= 64, "struct page fits in 64 bytes");
 static_assert(sizeof(struct folio) == 2 * sizeof(struct page),
 	      "a folio overlays its first two pages");
 static_assert(std::is_standard_layout<struct page>::value, "struct page is plain data");
+// page->private is spelt private_ in C++ (a keyword); same place as in C.
+static_assert(offsetof(struct page, private_) == offsetof(struct folio, private_),
+	      "folio->private overlays page->private");
 static_assert(std::is_trivially_copyable<struct folio>::value, "struct folio is plain data");
 
 // Kernel names resolve to gupsim_* functions with the kernel's signatures.
@@ -40,6 +43,25 @@ int main()
 	void *e = ERR_PTR(-12);
 	if (!IS_ERR(e) || PTR_ERR(e) != -12 || IS_ERR_OR_NULL(v)) {
 		std::fprintf(stderr, "ERR_PTR helpers are wrong in C++\n");
+		return 1;
+	}
+
+	// A pin from C++ through the kernel names (ref §2.2).
+	struct gupsim *sim = gupsim_create(nullptr);
+	struct folio *folio = sim ? gupsim_folio_alloc(sim, 0, 0) : nullptr;
+	if (!folio) {
+		std::perror("gupsim_create/gupsim_folio_alloc");
+		return 1;
+	}
+	int ok = try_grab_folio(folio, 1, FOLL_PIN) == 0 &&
+		 folio_ref_count(folio) == 1 + (int)GUP_PIN_COUNTING_BIAS &&
+		 folio_maybe_dma_pinned(folio);
+	unpin_folio(folio);
+	ok = ok && folio_ref_count(folio) == 1 && !folio_maybe_dma_pinned(folio);
+	folio_put(folio);
+	gupsim_destroy(sim);
+	if (!ok) {
+		std::fprintf(stderr, "pin/unpin counts are wrong from C++\n");
 		return 1;
 	}
 	std::printf("C++%ld twin: gupsim %s\n", (long)__cplusplus, v);
