@@ -1,12 +1,7 @@
 // TEMPORARY stand-ins for lib/debug.c, lib/vmstat.c, lib/task.c (diag branch): DELETE this file when those land.
 #include <stdlib.h>
 #include "internal.h"
-_Thread_local struct vmstat_tls gupsim_vmstat_tls;
 _Thread_local struct task_struct gupsim_current_task;
-static struct vmstat_shard shard0;
-struct vmstat_shard *vmstat_shard_slow(struct gupsim *sim) { gupsim_vmstat_tls.sim_id = sim->id; gupsim_vmstat_tls.shard = &shard0; return &shard0; }
-void vmstat_destroy(struct gupsim *sim) { memset(&shard0, 0, sizeof shard0); }
-unsigned long gupsim_vmstat(struct gupsim *sim, enum gupsim_vmstat_item item) { return shard0.counters[item]; }
 bool gupsim_warn(struct gupsim *sim, const char *file, int line, const char *func, const char *fmt, ...) { if (sim && sim->warn_fn) sim->warn_fn(sim->warn_arg, func); else fprintf(stderr, "WARN %s\n", func);  return true; }
 void dump_page(const struct page *page, const char *reason) {}
 void bad_page(struct page *page, const char *reason) { count_vm_event(page->sim, GUPSIM_NR_BAD_PAGES); gupsim_warn(page->sim, "", 0, reason, NULL); }
