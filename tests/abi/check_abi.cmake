@@ -70,7 +70,11 @@ endif()
 
 # --- names the library exports: nm -D --defined-only, with versions ---
 execute_process(COMMAND ${NM} -D --defined-only --with-symbol-versions ${LIB}
-                OUTPUT_VARIABLE nmout RESULT_VARIABLE rc)
+                OUTPUT_VARIABLE nmout RESULT_VARIABLE rc ERROR_QUIET)
+if(NOT rc EQUAL 0)	# an nm without the option (binutils >= 2.37 prints them anyway)
+  execute_process(COMMAND ${NM} -D --defined-only ${LIB}
+                  OUTPUT_VARIABLE nmout RESULT_VARIABLE rc)
+endif()
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${NM} -D --defined-only ${LIB} failed (${rc})")
 endif()
