@@ -177,8 +177,39 @@ typedef unsigned int vm_fault_t;
 /* handle_mm_fault(): mmap lock held for read; never drops it here. */
 vm_fault_t handle_mm_fault(struct vm_area_struct *vma, unsigned long address,
 			   unsigned int flags);
-/* Populate / user access helper: fault until @addr is mapped as needed. */
+/* Populate / user access helper: fault until @addr is mapped as needed.
+ * mmap lock held (read); 0, -EFAULT (SIGSEGV/SIGBUS) or -ENOMEM. */
 int fault_in_user(struct mm_struct *mm, unsigned long addr, bool write);
+
+/*
+ * gupsim-private fault flag: the fault comes from GUP with FOLL_FORCE
+ * (ptrace-style access). VM_READ is then not required, and a write fault is
+ * accepted in a COW mapping without VM_WRITE: the page is made exclusive anon
+ * and mapped dirty but NOT writable (ref §1.11, §10 FOLL_FORCE).
+ */
+#define FAULT_FLAG_GUPSIM_FORCE	(1U << 24)
+
+/* A VMA a user access may touch at all (not PROT_NONE). */
+static inline bool vma_is_accessible(const struct vm_area_struct *vma)
+{
+	return vma->vm_flags & (VM_READ | VM_WRITE | VM_EXEC);
+}
+/* vm_page_prot: the bits of a new user entry; present + user for an
+ * accessible VMA, PROTNONE for a PROT_NONE one. Never writable: writable
+ * entries come from maybe_mkwrite() where the fault rules allow it. */
+static inline pteval_t vm_get_page_prot(unsigned long vm_flags)
+{
+	if (vm_flags & (VM_READ | VM_WRITE | VM_EXEC))
+		return _PAGE_PRESENT | _PAGE_USER;
+	return _PAGE_PROTNONE;
+}
+static inline pteval_t maybe_mkwrite(pteval_t e, const struct vm_area_struct *vma)
+{
+	return (vma->vm_flags & VM_WRITE) ? (e | _PAGE_RW) : e;
+}
+/* The struct page an entry maps, or NULL for special entries (zero pages,
+ * VM_PFNMAP pfns). For a PMD/PUD leaf: the first page of the leaf. */
+struct page *vm_normal_page(struct vm_area_struct *vma, unsigned long addr, pteval_t pte);
 
 /* huge_memory.c */
 bool thp_vma_allowable(struct vm_area_struct *vma, unsigned long addr, unsigned int order);
