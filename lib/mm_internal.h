@@ -129,7 +129,15 @@ static inline void pt_write(pteval_t *entry, pteval_t v) { WRITE_ONCE_UL(entry, 
 /* The struct page of the table that contains @entry, and its lock. */
 struct page *pt_page_of(struct gupsim *sim, const pteval_t *entry);
 void pt_lock(struct gupsim *sim, pteval_t *entry);
+bool pt_trylock(struct gupsim *sim, pteval_t *entry);
 void pt_unlock(struct gupsim *sim, pteval_t *entry);
+/* A table entry (not a leaf): present, writable, user; the CPU checks the
+ * permissions at the leaf. */
+#define _PAGE_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
+/* A zeroed page-table page (PG_table) and its release: split_huge_pmd()
+ * fills a PTE table before it publishes it (pte_alloc_one / pte_free). */
+struct page *pt_alloc(struct gupsim *sim);
+void pt_free(struct page *page);
 
 /* pgtable.c */
 int pgtable_init(struct mm_struct *mm);		/* root table */

@@ -17,10 +17,6 @@
 
 #include "internal.h"
 
-/* A table entry (not a leaf): present, writable, user; the CPU checks the
- * permissions at the leaf. */
-#define _PAGE_TABLE	(_PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED)
-
 struct page *pt_page_of(struct gupsim *sim, const pteval_t *entry)
 {
 	unsigned long pfn = (unsigned long)((const unsigned char *)entry - sim->mem) >> PAGE_SHIFT;
@@ -38,7 +34,12 @@ void pt_unlock(struct gupsim *sim, pteval_t *entry)
 	spin_unlock_word(&pt_page_of(sim, entry)->_sim_private);
 }
 
-static struct page *pt_alloc(struct gupsim *sim)
+bool pt_trylock(struct gupsim *sim, pteval_t *entry)
+{
+	return spin_trylock_word(&pt_page_of(sim, entry)->_sim_private);
+}
+
+struct page *pt_alloc(struct gupsim *sim)
 {
 	struct page *page = alloc_page_gfp(sim, GFP_KERNEL | __GFP_ZERO);
 
@@ -47,7 +48,7 @@ static struct page *pt_alloc(struct gupsim *sim)
 	return page;
 }
 
-static void pt_free(struct page *page)
+void pt_free(struct page *page)
 {
 	ClearPageFlag(page, PG_table);
 	page->_sim_private = 0;
