@@ -12,15 +12,45 @@
 
 #include <gupsim/gupsim.h>
 
-/* errors */
+/** @name Error pointers (include/linux/err.h) */
+/**@{*/
+/** The largest errno an error pointer or value carries (4095). */
 #define MAX_ERRNO		GUPSIM_MAX_ERRNO
+/** True if @p x is a negative errno cast to an unsigned long (e.g. gupsim_mmap()'s result). */
 #define IS_ERR_VALUE(x)		GUPSIM_IS_ERR_VALUE(x)
+/**
+ * @brief Encode a negative errno as a pointer.
+ * @param error -errno
+ * @return the error pointer
+ */
 static inline void *ERR_PTR(long error) { return (void *)error; }
+/**
+ * @brief Decode an error pointer.
+ * @param ptr a pointer for which IS_ERR() is true
+ * @return the negative errno
+ */
 static inline long PTR_ERR(const void *ptr) { return (long)ptr; }
+/**
+ * @brief Is @p ptr an error pointer?
+ * @param ptr a pointer returned by e.g. gupsim_fork()
+ * @return true for ERR_PTR(-errno) values
+ */
 static inline bool IS_ERR(const void *ptr) { return IS_ERR_VALUE((unsigned long)ptr); }
+/**
+ * @brief Is @p ptr NULL or an error pointer?
+ * @param ptr the pointer
+ * @return true for NULL or ERR_PTR(-errno)
+ */
 static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr); }
+/**@}*/
 
-/* context */
+/** @name Task context and the mmap lock */
+/**@{*/
+/**
+ * `current` is the calling thread's task (gupsim_current()); every other
+ * name maps onto the gupsim_ symbol of the same name (mmget and mmput onto
+ * gupsim_mm_get and gupsim_mm_put).
+ */
 #define current				(gupsim_current())
 #define kthread_use_mm			gupsim_kthread_use_mm
 #define kthread_unuse_mm		gupsim_kthread_unuse_mm
@@ -36,8 +66,11 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 #define mmput				gupsim_mm_put
 #define mmu_notifier_register		gupsim_mmu_notifier_register
 #define mmu_notifier_unregister		gupsim_mmu_notifier_unregister
+/**@}*/
 
-/* references */
+/** @name References */
+/**@{*/
+/** The kernel name of gupsim_<name> (see that function). */
 #define page_folio			gupsim_page_folio
 #define folio_page			gupsim_folio_page
 #define folio_nr_pages			gupsim_folio_nr_pages
@@ -55,8 +88,11 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 #define folio_put			gupsim_folio_put
 #define folio_put_refs			gupsim_folio_put_refs
 #define folio_try_get			gupsim_folio_try_get
+/**@}*/
 
-/* pins */
+/** @name Pins */
+/**@{*/
+/** The kernel name of gupsim_<name> (see that function). */
 #define try_grab_folio			gupsim_try_grab_folio
 #define folio_add_pin			gupsim_folio_add_pin
 #define folio_add_pins			gupsim_folio_add_pins
@@ -71,8 +107,14 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 #define page_maybe_dma_pinned		gupsim_page_maybe_dma_pinned
 #define folio_is_longterm_pinnable	gupsim_folio_is_longterm_pinnable
 #define folio_needs_cow_for_dma		gupsim_folio_needs_cow_for_dma
+/**@}*/
 
-/* page state */
+/** @name Page state */
+/**@{*/
+/**
+ * The kernel name of gupsim_<name> (pfn_to_page is
+ * gupsim_pfn_to_page_current, resolved in current->mm's machine).
+ */
 #define is_zero_page			gupsim_is_zero_page
 #define is_zero_folio			gupsim_is_zero_folio
 #define is_huge_zero_folio		gupsim_is_huge_zero_folio
@@ -89,8 +131,11 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 #define folio_lock			gupsim_folio_lock
 #define folio_unlock			gupsim_folio_unlock
 #define dump_page			gupsim_dump_page
+/**@}*/
 
-/* get_user_pages() family */
+/** @name The get_user_pages() family */
+/**@{*/
+/** The kernel name of gupsim_<name> (see that function). */
 #define get_user_pages_remote		gupsim_get_user_pages_remote
 #define get_user_pages			gupsim_get_user_pages
 #define get_user_pages_unlocked		gupsim_get_user_pages_unlocked
@@ -105,5 +150,6 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 #define memfd_pin_folios		gupsim_memfd_pin_folios
 #define get_dump_page			gupsim_get_dump_page
 #define fixup_user_fault		gupsim_fixup_user_fault
+/**@}*/
 
 #endif /* GUPSIM_KERNEL_H */

@@ -15,9 +15,9 @@ GUPSIM_BEGIN_DECLS
 
 /** Transparent huge page mode (/sys/kernel/mm/transparent_hugepage/enabled). */
 enum gupsim_thp_mode {
-	GUPSIM_THP_NEVER,
-	GUPSIM_THP_MADVISE,
-	GUPSIM_THP_ALWAYS,
+	GUPSIM_THP_NEVER,	/**< no THP faults (the huge zero folio neither) */
+	GUPSIM_THP_MADVISE,	/**< THP only in MADV_HUGEPAGE ranges */
+	GUPSIM_THP_ALWAYS,	/**< THP wherever a 2 MiB aligned range fits */
 };
 
 /**
@@ -41,7 +41,10 @@ struct gupsim_config {
 	/* more fields may follow; never reorder */
 };
 
-/** @brief Fill @p cfg with the defaults. */
+/**
+ * @brief Fill @p cfg with the defaults and set cfg->size.
+ * @param cfg the configuration to initialise (NULL is ignored)
+ */
 GUPSIM_API void gupsim_config_init(struct gupsim_config *cfg);
 /**
  * @brief Create a simulated machine.
@@ -49,53 +52,175 @@ GUPSIM_API void gupsim_config_init(struct gupsim_config *cfg);
  * @return the machine, or NULL with errno EINVAL (impossible sizes) or ENOMEM
  */
 GUPSIM_API struct gupsim *gupsim_create(const struct gupsim_config *cfg);
-/** @brief Destroy a machine and every mm, file and page it still holds. */
+/**
+ * @brief Destroy a machine and every mm, file and page it still holds.
+ * @param sim the machine (NULL is ignored); nothing of it may be used after
+ */
 GUPSIM_API void gupsim_destroy(struct gupsim *sim);
-/** @brief Library version string ("MAJOR.MINOR.PATCH"). */
+/**
+ * @brief The version of the library actually linked.
+ * @return "MAJOR.MINOR.PATCH" (compare GUPSIM_VERSION_STRING, the headers' version)
+ */
 GUPSIM_API const char *gupsim_version(void);
 
-/** @brief Warning handler: receives each WARN's full text. */
+/**
+ * @brief Warning handler: receives the full text of each report (a WARN:
+ * "WARNING: CPU: 0 PID: <tid> at mm/<file>:<line> <function>" and the
+ * kernel's message; or a "BUG: Bad page state" report with its dump).
+ * @param arg     the pointer given to gupsim_set_warn_handler()
+ * @param message the report, one or more '\n'-terminated lines
+ */
 typedef void (*gupsim_warn_fn)(void *arg, const char *message);
-/** @brief Install a WARN handler; NULL @p fn restores the default (stderr). */
+/**
+ * @brief Install a WARN handler for @p sim. Every report reaches it (not
+ * only the first per call site); in strict mode the process aborts after
+ * the handler returns.
+ * @param sim the machine (NULL is ignored)
+ * @param fn  the handler, or NULL to restore the default: print to the
+ *            log stream (gupsim_set_log(), stderr by default)
+ * @param arg passed to @p fn
+ */
 GUPSIM_API void gupsim_set_warn_handler(struct gupsim *sim, gupsim_warn_fn fn, void *arg);
-/** @brief Stream for dump_page() and the default WARN text (stderr by default). */
+/**
+ * @brief Choose the stream for dump_page() output and for reports when no
+ * warn handler is installed.
+ * @param sim the machine (NULL is ignored)
+ * @param out the stream; NULL restores stderr (the default)
+ */
 GUPSIM_API void gupsim_set_log(struct gupsim *sim, FILE *out);
-/** @brief The machine @p mm belongs to. */
+/**
+ * @brief The machine @p mm belongs to.
+ * @param mm an address space
+ * @return its machine
+ */
 GUPSIM_API struct gupsim *gupsim_mm_sim(struct mm_struct *mm);
 
 /** @name Address spaces */
 /**@{*/
-/** @brief A new, empty address space (refcount 1). NULL + errno on error. */
+/**
+ * @brief A new, empty address space (a process without mappings).
+ * @param sim the machine
+ * @return the mm with one reference (release with gupsim_mm_put()), or
+ * NULL with errno EINVAL (NULL @p sim) or ENOMEM
+ */
 GUPSIM_API struct mm_struct *gupsim_mm_create(struct gupsim *sim);
-/** @brief mmput(): drop a reference; the last one tears everything down. */
+/**
+ * @brief mmput(): drop a reference; the last one unmaps everything (pinned
+ * pages stay allocated until unpinned, as munmap() of a pinned range does).
+ * @param mm the address space (NULL is ignored)
+ */
 GUPSIM_API void gupsim_mm_put(struct mm_struct *mm);
-/** @brief mmget(): take a reference on @p mm. */
+/**
+ * @brief mmget(): take a reference on @p mm.
+ * @param mm the address space
+ */
 GUPSIM_API void gupsim_mm_get(struct mm_struct *mm);
-/** @brief fork(): copy @p parent with the kernel's rules. ERR_PTR on error. */
+/**
+ * @brief fork(): a child address space copied from @p parent with the
+ * kernel's rules (reference §5.4): private anon pages are shared
+ * copy-on-write and write-protected in both, except a page that may be
+ * pinned (the parent has MMF_HAS_PINNED, folio_maybe_dma_pinned() and the
+ * page is anon-exclusive): the child gets a copy at once and the parent
+ * keeps the pinned page. MADV_DONTFORK ranges are not copied. The child
+ * does not inherit MMF_HAS_PINNED.
+ * @param parent the address space to copy
+ * @return the child (one reference), or ERR_PTR(-ENOMEM) / ERR_PTR(-EINVAL)
+ */
 GUPSIM_API struct mm_struct *gupsim_fork(struct mm_struct *parent);
-/** @brief Whether MMF_HAS_PINNED is set on @p mm. */
+/**
+ * @brief Whether MMF_HAS_PINNED is set on @p mm (a FOLL_PIN call reached
+ * the mm; never cleared).
+ * @param mm the address space
+ * @return the flag
+ */
 GUPSIM_API bool gupsim_mm_has_pinned(struct mm_struct *mm);
 
 /**
- * @brief mmap(2). @p prot, @p flags are the host's PROT_* and MAP_* values.
- * @return the address, or a negative errno (test with IS_ERR_VALUE)
+ * @brief mmap(2) in @p mm.
+ *
+ * MAP_PRIVATE or MAP_SHARED, with MAP_ANONYMOUS, MAP_FIXED, MAP_HUGETLB,
+ * MAP_POPULATE; hugetlb mappings come back aligned to their huge page size.
+ * A mapping holds its own reference on @p file.
+ * @param mm    the address space
+ * @param addr  hint, or the address with MAP_FIXED
+ * @param len   length in bytes (rounded up to pages)
+ * @param prot  the host's PROT_READ / PROT_WRITE / PROT_EXEC / PROT_NONE
+ * @param flags the host's MAP_* flags
+ * @param file  the file for a file mapping, NULL with MAP_ANONYMOUS
+ * @param off   offset in @p file (page aligned)
+ * @return the address, or a negative errno cast to unsigned long (test with
+ * IS_ERR_VALUE) as mmap(2) gives it: -EINVAL (bad length, offset or
+ * flags), -ENOMEM (no room, no memory)
  */
 GUPSIM_API unsigned long gupsim_mmap(struct mm_struct *mm, unsigned long addr, size_t len,
 				     int prot, int flags, struct file *file, off_t off);
+/**
+ * @brief munmap(2): remove the mappings in [addr, addr + len). Pinned pages
+ * stay allocated until their pins are released.
+ * @param mm   the address space
+ * @param addr page-aligned start
+ * @param len  length in bytes
+ * @return 0, or -EINVAL (unaligned @p addr, zero @p len, out of range)
+ */
 GUPSIM_API int gupsim_munmap(struct mm_struct *mm, unsigned long addr, size_t len);
+/**
+ * @brief mprotect(2): change the protection of [addr, addr + len).
+ * @param mm   the address space
+ * @param addr page-aligned start
+ * @param len  length in bytes
+ * @param prot the host's PROT_* values
+ * @return 0, or -EINVAL (unaligned @p addr, bad @p prot), -ENOMEM (part of
+ * the range is not mapped)
+ */
 GUPSIM_API int gupsim_mprotect(struct mm_struct *mm, unsigned long addr, size_t len, int prot);
+/**
+ * @brief madvise(2) on [addr, addr + len).
+ * @param mm     the address space
+ * @param addr   page-aligned start
+ * @param len    length in bytes
+ * @param advice the host's MADV_HUGEPAGE, MADV_NOHUGEPAGE, MADV_DONTNEED,
+ *               MADV_POPULATE_READ, MADV_POPULATE_WRITE, MADV_DONTFORK
+ * @return 0, or a negative errno as madvise(2): -EINVAL (unknown advice,
+ * unaligned @p addr), -ENOMEM (part of the range is not mapped), and for
+ * the populate advices the fault's error (e.g. -EFAULT)
+ */
 GUPSIM_API int gupsim_madvise(struct mm_struct *mm, unsigned long addr, size_t len, int advice);
-/** @brief A user read: faults like a CPU; bytes read or -EFAULT. */
+/**
+ * @brief A user-space read of @p mm: faults like a CPU load (maps the zero
+ * page for untouched anon memory).
+ * @param mm   the address space
+ * @param addr user address
+ * @param buf  destination
+ * @param len  number of bytes
+ * @return the number of bytes read (short if a fault failed after some
+ * bytes), or -EFAULT if nothing could be read
+ */
 GUPSIM_API long gupsim_read(struct mm_struct *mm, unsigned long addr, void *buf, size_t len);
-/** @brief A user write: faults like a CPU; bytes written or -EFAULT. */
+/**
+ * @brief A user-space write to @p mm: faults like a CPU store (allocates,
+ * or breaks COW).
+ * @param mm   the address space
+ * @param addr user address
+ * @param buf  source
+ * @param len  number of bytes
+ * @return the number of bytes written, or -EFAULT if nothing could be
+ */
 GUPSIM_API long gupsim_write(struct mm_struct *mm, unsigned long addr, const void *buf,
 			     size_t len);
-/** @brief The page mapped at @p addr (no fault, no reference), or NULL. */
+/**
+ * @brief The page mapped at @p addr, for inspection (no fault, no
+ * reference taken).
+ * @param mm   the address space
+ * @param addr user address
+ * @return the page (a subpage of a PMD-mapped folio; the zero page for a
+ * zero-page entry), or NULL if nothing is mapped there
+ */
 GUPSIM_API struct page *gupsim_follow_page(struct mm_struct *mm, unsigned long addr);
 /**@}*/
 
 /** @name Files */
 /**@{*/
+/** What a gupsim file stands for; it decides page cache, writeback and pin rules. */
 enum gupsim_file_kind {
 	GUPSIM_FILE_REGULAR,	/**< disk file: dirty-tracked shared mappings, writeback */
 	GUPSIM_FILE_SHMEM,	/**< tmpfs */
@@ -107,47 +232,144 @@ enum gupsim_file_kind {
 	GUPSIM_FILE_SECRETMEM,	/**< memfd_secret() */
 	GUPSIM_FILE_P2PDMA,	/**< PCI P2PDMA memory (ZONE_DEVICE) */
 };
-/** @brief Create a file of @p size bytes; NULL + errno on error. */
+/**
+ * @brief Create a file of @p size bytes (zero-filled, pages allocated on
+ * first access).
+ * @param sim  the machine
+ * @param kind what the file stands for
+ * @param name a name for dump_page() ("dentry name"), may be NULL
+ * @param size size in bytes (hugetlbfs: a multiple of the huge page size)
+ * @return the file with one reference (the creator's), or NULL with errno
+ * EINVAL or ENOMEM
+ */
 GUPSIM_API struct file *gupsim_file_create(struct gupsim *sim, enum gupsim_file_kind kind,
 					   const char *name, size_t size);
-/** @brief Drop the creator's reference (mappings keep their own). */
+/**
+ * @brief Drop the creator's reference, as close() does; the mappings keep
+ * their own, so the file lives until it is unmapped.
+ * @param file the file (NULL is ignored)
+ */
 GUPSIM_API void gupsim_file_put(struct file *file);
 /**
  * @brief Write back dirty folios: write-protect their shared mappings and
- * clean them, counting folios that are maybe DMA-pinned.
- * @return the number of folios written back, or a negative errno
+ * clean them (page_mkclean), counting in gupsim_writeback_pinned the
+ * folios that are folio_maybe_dma_pinned(): the data a device may still
+ * be writing (CASE 5 of the kernel document).
+ * @param file the file
+ * @return the number of folios written back, or a negative errno (-EINVAL)
  */
 GUPSIM_API long gupsim_file_writeback(struct file *file);
+/**
+ * @brief ftruncate(2): change the file size; pages beyond it leave the page
+ * cache and its mappings (pinned ones stay allocated until unpinned).
+ * @param file the file
+ * @param size new size in bytes
+ * @return 0, or -EINVAL
+ */
 GUPSIM_API int gupsim_file_truncate(struct file *file, size_t size);
 /**@}*/
 
 /** @name A DMA device */
 /**@{*/
-/** @brief A device writes @p len bytes at @p off of @p page (no fault, no COW). */
+/**
+ * @brief A device writes @p len bytes at offset @p off of @p page's
+ * physical memory: no fault, no COW, no dirty bit, whatever maps the page.
+ *
+ * With cfg.debug_pins, the pin sanitizer reports (warn handler,
+ * gupsim_pin_sanitizer_reports) an access to a page that holds no pin or
+ * to a freed folio: DMA into memory the kernel may reuse.
+ * @param page the page (the range may continue into the following pages
+ *             of the same folio)
+ * @param off  byte offset from the start of @p page
+ * @param buf  source
+ * @param len  number of bytes
+ * @return @p len, or -EINVAL (NULL page, range past the folio's end)
+ */
 GUPSIM_API long gupsim_dma_write(struct page *page, size_t off, const void *buf, size_t len);
+/**
+ * @brief A device reads @p len bytes at offset @p off of @p page; checked
+ * by the pin sanitizer like gupsim_dma_write().
+ * @param page the page
+ * @param off  byte offset from the start of @p page
+ * @param buf  destination
+ * @param len  number of bytes
+ * @return @p len, or -EINVAL (NULL page, range past the folio's end)
+ */
 GUPSIM_API long gupsim_dma_read(struct page *page, size_t off, void *buf, size_t len);
 /**@}*/
 
 /** @name Kernel context */
 /**@{*/
-/** @brief The calling thread's task (`current` in <gupsim/kernel.h>). */
+/**
+ * @brief The calling thread's task (`current` in <gupsim/kernel.h>).
+ * @return the thread's task; its mm is NULL until gupsim_kthread_use_mm()
+ */
 GUPSIM_API struct task_struct *gupsim_current(void);
+/**
+ * @brief kthread_use_mm(): make @p mm the calling thread's current->mm,
+ * which the plain, *_fast and *_unlocked GUP variants act on. Using a
+ * second mm without unusing the first WARNs (the first is then unused).
+ * @param mm the address space (NULL WARNs)
+ */
 GUPSIM_API void gupsim_kthread_use_mm(struct mm_struct *mm);
+/**
+ * @brief kthread_unuse_mm(): clear current->mm; @p mm must be the one in
+ * use (otherwise WARN and no change).
+ * @param mm the address space in use
+ */
 GUPSIM_API void gupsim_kthread_unuse_mm(struct mm_struct *mm);
+/**
+ * @brief mmap_read_lock(): take @p mm's mmap lock shared.
+ * @param mm the address space
+ */
 GUPSIM_API void gupsim_mmap_read_lock(struct mm_struct *mm);
+/**
+ * @brief mmap_read_lock_killable(): take the lock shared.
+ * @param mm the address space
+ * @return 0 (gupsim has no signals, so it never fails)
+ */
 GUPSIM_API int gupsim_mmap_read_lock_killable(struct mm_struct *mm);
+/**
+ * @brief mmap_read_trylock(): take the lock shared without waiting.
+ * @param mm the address space
+ * @return true if taken
+ */
 GUPSIM_API bool gupsim_mmap_read_trylock(struct mm_struct *mm);
+/**
+ * @brief mmap_read_unlock(): release a shared hold.
+ * @param mm the address space
+ */
 GUPSIM_API void gupsim_mmap_read_unlock(struct mm_struct *mm);
+/**
+ * @brief mmap_write_lock(): take the lock exclusive (as mmap, munmap,
+ * mprotect and fork do).
+ * @param mm the address space
+ */
 GUPSIM_API void gupsim_mmap_write_lock(struct mm_struct *mm);
+/**
+ * @brief mmap_write_unlock(): release an exclusive hold.
+ * @param mm the address space
+ */
 GUPSIM_API void gupsim_mmap_write_unlock(struct mm_struct *mm);
-/** @brief The first VMA with vm_end > @p addr (mmap lock held). */
+/**
+ * @brief find_vma(): the first VMA with vm_end > @p addr (mmap lock held).
+ * @param mm   the address space
+ * @param addr user address
+ * @return the VMA (which may start above @p addr), or NULL
+ */
 GUPSIM_API struct vm_area_struct *gupsim_find_vma(struct mm_struct *mm, unsigned long addr);
-/** @brief The VMA containing @p addr, or NULL (mmap lock held). */
+/**
+ * @brief vma_lookup(): the VMA containing @p addr (mmap lock held).
+ * @param mm   the address space
+ * @param addr user address
+ * @return the VMA, or NULL
+ */
 GUPSIM_API struct vm_area_struct *gupsim_vma_lookup(struct mm_struct *mm, unsigned long addr);
 /**@}*/
 
 /** @name VMA flags (the kernel's values) */
 /**@{*/
+/** The kernel's VM_* flag of the same name, with the same value (vma->vm_flags). */
 #define VM_NONE		0x00000000UL
 #define VM_READ		0x00000001UL
 #define VM_WRITE	0x00000002UL
@@ -177,35 +399,56 @@ GUPSIM_API struct vm_area_struct *gupsim_vma_lookup(struct mm_struct *mm, unsign
 struct mmu_notifier;
 /** Why a range is being invalidated. */
 enum mmu_notifier_event {
-	MMU_NOTIFY_UNMAP,
-	MMU_NOTIFY_CLEAR,
-	MMU_NOTIFY_PROTECTION_VMA,
-	MMU_NOTIFY_PROTECTION_PAGE,
-	MMU_NOTIFY_SOFT_DIRTY,
-	MMU_NOTIFY_RELEASE,
-	MMU_NOTIFY_MIGRATE,
-	MMU_NOTIFY_EXCLUSIVE,
+	MMU_NOTIFY_UNMAP,		/**< munmap, MADV_DONTNEED */
+	MMU_NOTIFY_CLEAR,		/**< entries replaced (COW, unshare, THP split) */
+	MMU_NOTIFY_PROTECTION_VMA,	/**< mprotect */
+	MMU_NOTIFY_PROTECTION_PAGE,	/**< write-protection (fork, writeback) */
+	MMU_NOTIFY_SOFT_DIRTY,		/**< soft-dirty clearing */
+	MMU_NOTIFY_RELEASE,		/**< the mm is torn down */
+	MMU_NOTIFY_MIGRATE,		/**< page migration */
+	MMU_NOTIFY_EXCLUSIVE,		/**< device-exclusive entries */
 };
+/** The range being invalidated, passed to the callbacks. */
 struct mmu_notifier_range {
-	struct mm_struct *mm;
-	unsigned long start;
-	unsigned long end;
-	enum mmu_notifier_event event;
+	struct mm_struct *mm;		/**< the address space */
+	unsigned long start;		/**< first address */
+	unsigned long end;		/**< first address after the range */
+	enum mmu_notifier_event event;	/**< why */
 };
+/** A subscriber's callbacks; any may be NULL. */
 struct mmu_notifier_ops {
+	/** The mm is being torn down: drop everything. */
 	void (*release)(struct mmu_notifier *subscription, struct mm_struct *mm);
+	/**
+	 * Before the range's mappings change (munmap, COW, migration, …):
+	 * a driver drops its references on the range's pages here. Return 0.
+	 */
 	int (*invalidate_range_start)(struct mmu_notifier *subscription,
 				      const struct mmu_notifier_range *range);
+	/** After the change: the driver may look the pages up again. */
 	void (*invalidate_range_end)(struct mmu_notifier *subscription,
 				     const struct mmu_notifier_range *range);
 };
+/** A subscription; embed it in the driver's own structure. */
 struct mmu_notifier {
-	const struct mmu_notifier_ops *ops;
-	struct mm_struct *mm;
-	struct mmu_notifier *next;	/* gupsim's list link */
+	const struct mmu_notifier_ops *ops; /**< set by the caller */
+	struct mm_struct *mm;		/**< set by registration */
+	struct mmu_notifier *next;	/**< gupsim's list link */
 };
+/**
+ * @brief mmu_notifier_register(): subscribe to invalidations of @p mm.
+ * @param subscription with ops set; must stay valid until unregistered
+ * @param mm           the address space
+ * @return 0, or a negative errno (-EINVAL for a NULL argument)
+ */
 GUPSIM_API int gupsim_mmu_notifier_register(struct mmu_notifier *subscription,
 					    struct mm_struct *mm);
+/**
+ * @brief mmu_notifier_unregister(): stop the subscription; no callback runs
+ * after it returns.
+ * @param subscription the registered subscription
+ * @param mm           the address space it was registered on
+ */
 GUPSIM_API void gupsim_mmu_notifier_unregister(struct mmu_notifier *subscription,
 					       struct mm_struct *mm);
 /**@}*/

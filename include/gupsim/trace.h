@@ -15,6 +15,7 @@ GUPSIM_BEGIN_DECLS
 struct gupsim;
 struct mm_struct;
 
+/** The kinds of trace event. */
 enum gupsim_trace_event {
 	GUPSIM_TRACE_GUP,		/**< a get/pin call returned */
 	GUPSIM_TRACE_GUP_FAST,		/**< the lockless walk finished */
@@ -29,10 +30,10 @@ enum gupsim_trace_event {
 
 /** One event. Fields that do not apply are 0. */
 struct gupsim_trace_record {
-	enum gupsim_trace_event event;
+	enum gupsim_trace_event event;	/**< which event */
 	const char *name;		/**< the kernel-style event name */
-	struct mm_struct *mm;
-	unsigned long addr;
+	struct mm_struct *mm;		/**< the address space, if any */
+	unsigned long addr;		/**< user address */
 	unsigned long nr;		/**< pages asked for / affected */
 	unsigned int flags;		/**< gup_flags or fault flags */
 	long ret;			/**< result */
@@ -40,10 +41,27 @@ struct gupsim_trace_record {
 	unsigned long new_pfn;		/**< new pfn (COW, migration) */
 };
 
+/**
+ * @brief Trace callback: called synchronously, in the thread that caused
+ * the event, with no library lock held (it may call into gupsim).
+ * @param arg the pointer given to gupsim_set_trace()
+ * @param rec the event; valid only during the call
+ */
 typedef void (*gupsim_trace_fn)(void *arg, const struct gupsim_trace_record *rec);
-/** @brief Install a trace callback (NULL disables tracing). */
+/**
+ * @brief Install a trace callback for @p sim.
+ * @param sim the machine (NULL is ignored)
+ * @param fn  the callback, or NULL to disable tracing (the default)
+ * @param arg passed to @p fn (e.g. a FILE * for gupsim_trace_print())
+ */
 GUPSIM_API void gupsim_set_trace(struct gupsim *sim, gupsim_trace_fn fn, void *arg);
-/** @brief A ready printer: pass a FILE * as @p arg. */
+/**
+ * @brief A ready callback that prints one line per event:
+ * "<name>: mm=… addr=0x… nr=… flags=0x… ret=… pfn=0x… new_pfn=0x…", with
+ * only the fields that event carries.
+ * @param arg a FILE * (NULL: stderr)
+ * @param rec the event
+ */
 GUPSIM_API void gupsim_trace_print(void *arg, const struct gupsim_trace_record *rec);
 
 GUPSIM_END_DECLS

@@ -28,25 +28,26 @@ typedef unsigned long pgoff_t;
  * (C11 <stdatomic.h> or libatomic_ops); plain int storage keeps the public
  * headers valid C11 and C++.
  */
-typedef struct { int counter; } atomic_t;
+typedef struct { int counter; /**< the value (library accessors only) */ } atomic_t;
 /** The kernel's atomic_long_t. */
-typedef struct { long counter; } atomic_long_t;
+typedef struct { long counter; /**< the value (library accessors only) */ } atomic_long_t;
 
-/** Page size of the simulated machine (x86-64). */
-#define PAGE_SHIFT		12
-#define PAGE_SIZE		(1UL << PAGE_SHIFT)
-#define PAGE_MASK		(~(PAGE_SIZE - 1))
-/** A PMD maps 2 MiB, a PUD 1 GiB. */
-#define PMD_SHIFT		21
-#define PMD_SIZE		(1UL << PMD_SHIFT)
-#define PMD_MASK		(~(PMD_SIZE - 1))
-#define PUD_SHIFT		30
-#define PUD_SIZE		(1UL << PUD_SHIFT)
-#define PUD_MASK		(~(PUD_SIZE - 1))
-#define HPAGE_PMD_ORDER		(PMD_SHIFT - PAGE_SHIFT)
-#define HPAGE_PMD_NR		(1 << HPAGE_PMD_ORDER)
-#define HPAGE_PUD_ORDER		(PUD_SHIFT - PAGE_SHIFT)
-#define HPAGE_PUD_NR		(1 << HPAGE_PUD_ORDER)
+/** @name Page and huge page geometry of the simulated machine (x86-64) */
+/**@{*/
+#define PAGE_SHIFT		12			/**< log2 of PAGE_SIZE */
+#define PAGE_SIZE		(1UL << PAGE_SHIFT)	/**< 4096 */
+#define PAGE_MASK		(~(PAGE_SIZE - 1))	/**< clears the offset in a page */
+#define PMD_SHIFT		21			/**< a PMD entry maps 2 MiB */
+#define PMD_SIZE		(1UL << PMD_SHIFT)	/**< 2 MiB */
+#define PMD_MASK		(~(PMD_SIZE - 1))	/**< clears the offset in a PMD */
+#define PUD_SHIFT		30			/**< a PUD entry maps 1 GiB */
+#define PUD_SIZE		(1UL << PUD_SHIFT)	/**< 1 GiB */
+#define PUD_MASK		(~(PUD_SIZE - 1))	/**< clears the offset in a PUD */
+#define HPAGE_PMD_ORDER		(PMD_SHIFT - PAGE_SHIFT) /**< 9: order of a PMD THP */
+#define HPAGE_PMD_NR		(1 << HPAGE_PMD_ORDER)	/**< 512 pages in a PMD THP */
+#define HPAGE_PUD_ORDER		(PUD_SHIFT - PAGE_SHIFT) /**< 18: order of a 1 GiB page */
+#define HPAGE_PUD_NR		(1 << HPAGE_PUD_ORDER)	/**< 262144 pages in a 1 GiB page */
+/**@}*/
 /** The largest folio order the allocator hands out (1 GiB). */
 #define MAX_PAGE_ORDER		HPAGE_PUD_ORDER
 /** One user pin adds this much to a small folio's _refcount. */
@@ -60,9 +61,10 @@ enum zone_type {
 	__MAX_NR_ZONES
 };
 
-/*
- * The kernel's page->private and folio->private. `private` is a C++ keyword,
- * so C++ code sees the same field as private_.
+/**
+ * The name of the kernel's page->private and folio->private field:
+ * `private` in C; `private` is a C++ keyword, so C++ code sees the same
+ * field as `private_`.
  */
 #ifdef __cplusplus
 #define GUPSIM_PRIVATE_FIELD private_
@@ -85,33 +87,34 @@ struct anon_vma;
  * belongs to.
  */
 struct page {
-	unsigned long flags;
-	unsigned long compound_head;
+	unsigned long flags;		/**< PG_* bits; the zone in the top bits */
+	unsigned long compound_head;	/**< (head | 1) in a tail page, else 0 */
 	union {
 		struct {			/* order-0 page or folio head */
+			/** anon_vma | 1 for anon, the file's mapping, or NULL */
 			struct address_space *mapping;
-			pgoff_t index;
-			unsigned long GUPSIM_PRIVATE_FIELD;
+			pgoff_t index;		/**< offset in the file, or address >> PAGE_SHIFT */
+			unsigned long GUPSIM_PRIVATE_FIELD; /**< owner's private word */
 		};
 		struct {			/* page[1] of a large folio */
-			unsigned char _folio_order;
-			unsigned char _folio_pad[3];
-			atomic_t _large_mapcount;
-			atomic_t _entire_mapcount;
-			atomic_t _nr_pages_mapped;
-			atomic_t _pincount;
-			unsigned int _folio_nr_pages;
+			unsigned char _folio_order;	/**< the folio's order */
+			unsigned char _folio_pad[3];	/**< padding */
+			atomic_t _large_mapcount;	/**< all mappings of the folio, -1 based */
+			atomic_t _entire_mapcount;	/**< PMD/PUD mappings, -1 based */
+			atomic_t _nr_pages_mapped;	/**< pages mapped by PTEs */
+			atomic_t _pincount;		/**< exact pins of a large folio */
+			unsigned int _folio_nr_pages;	/**< 1 << _folio_order */
 		};
 		struct {			/* a free block in the buddy allocator */
-			struct page *buddy_next;
-			struct page *buddy_prev;
-			unsigned long buddy_order;
+			struct page *buddy_next;	/**< next free block of this order */
+			struct page *buddy_prev;	/**< previous free block */
+			unsigned long buddy_order;	/**< order of the free block */
 		};
 	};
-	atomic_t _mapcount;
-	atomic_t _refcount;
-	struct gupsim *sim;
-	unsigned long _sim_private;	/* page-table lock of a page-table page */
+	atomic_t _mapcount;		/**< PTE mappings of this page, -1 based */
+	atomic_t _refcount;		/**< references (a folio's head only; 0 in tails) */
+	struct gupsim *sim;		/**< the machine the page belongs to */
+	unsigned long _sim_private;	/**< page-table lock of a page-table page */
 };
 
 /**
@@ -121,65 +124,65 @@ struct page {
 struct folio {
 	union {
 		struct {
-			unsigned long flags;
-			unsigned long _head_0;
-			struct address_space *mapping;
-			pgoff_t index;
-			unsigned long GUPSIM_PRIVATE_FIELD;
-			atomic_t _mapcount;
-			atomic_t _refcount;
-			struct gupsim *sim;
-			unsigned long _sim_private;
+			unsigned long flags;		/**< the head page's flags */
+			unsigned long _head_0;		/**< 0: the head is no tail */
+			struct address_space *mapping;	/**< anon_vma | 1, file mapping, or NULL */
+			pgoff_t index;			/**< offset of the first page */
+			unsigned long GUPSIM_PRIVATE_FIELD; /**< owner's private word */
+			atomic_t _mapcount;		/**< the head page's own PTE mapcount */
+			atomic_t _refcount;		/**< the folio's reference count */
+			struct gupsim *sim;		/**< the machine */
+			unsigned long _sim_private;	/**< gupsim's own use */
 		};
-		struct page page;
+		struct page page;		/**< the head page */
 	};
 	union {
 		struct {
-			unsigned long _flags_1;
-			unsigned long _head_1;
-			unsigned char _folio_order;
-			unsigned char _folio_pad[3];
-			atomic_t _large_mapcount;
-			atomic_t _entire_mapcount;
-			atomic_t _nr_pages_mapped;
-			atomic_t _pincount;
-			unsigned int _folio_nr_pages;
+			unsigned long _flags_1;		/**< page[1]'s flags */
+			unsigned long _head_1;		/**< page[1]'s compound_head */
+			unsigned char _folio_order;	/**< order (large folios only) */
+			unsigned char _folio_pad[3];	/**< padding */
+			atomic_t _large_mapcount;	/**< all mappings, -1 based */
+			atomic_t _entire_mapcount;	/**< PMD/PUD mappings, -1 based */
+			atomic_t _nr_pages_mapped;	/**< pages mapped by PTEs */
+			atomic_t _pincount;		/**< exact pin count (large folios) */
+			unsigned int _folio_nr_pages;	/**< number of pages */
 		};
-		struct page __page_1;
+		struct page __page_1;		/**< the first tail page */
 	};
 };
 
 /** The calling thread's task: `current->mm` via <gupsim/kernel.h>. */
 struct task_struct {
-	struct mm_struct *mm;
-	unsigned int flags;		/* PF_MEMALLOC_PIN, … */
-	int pid;
+	struct mm_struct *mm;		/**< set by kthread_use_mm(), else NULL */
+	unsigned int flags;		/**< PF_* bits (PF_MEMALLOC_PIN, …) */
+	int pid;			/**< the thread's id */
 };
 
 struct vm_area_struct;
 
 /** A VMA's operations (a file-backed or special mapping has them). */
 struct vm_operations_struct {
-	const char *name;
+	const char *name;		/**< which kind of mapping (for messages) */
 };
 
 /** A virtual memory area: [vm_start, vm_end) of one mm. */
 struct vm_area_struct {
-	unsigned long vm_start;
-	unsigned long vm_end;
-	struct mm_struct *vm_mm;
-	unsigned long vm_flags;
-	unsigned long vm_pgoff;
-	struct file *vm_file;
-	const struct vm_operations_struct *vm_ops;
-	void *vm_private_data;
+	unsigned long vm_start;		/**< first address */
+	unsigned long vm_end;		/**< first address after the VMA */
+	struct mm_struct *vm_mm;	/**< the address space */
+	unsigned long vm_flags;		/**< VM_* flags */
+	unsigned long vm_pgoff;		/**< file offset in pages (anon: vm_start >> PAGE_SHIFT) */
+	struct file *vm_file;		/**< the mapped file, or NULL */
+	const struct vm_operations_struct *vm_ops; /**< NULL for anonymous memory */
+	void *vm_private_data;		/**< owner's private pointer */
 	/* gupsim's own fields: do not touch */
-	struct vm_area_struct *vm_next;
-	struct vm_area_struct *vm_prev;
-	struct anon_vma *anon_vma;
-	struct vm_area_struct *i_mmap_next;	/* the file's list of mappings */
-	struct vm_area_struct *i_mmap_prev;
-	unsigned long _sim_flags;
+	struct vm_area_struct *vm_next;	/**< gupsim: next VMA by address */
+	struct vm_area_struct *vm_prev;	/**< gupsim: previous VMA */
+	struct anon_vma *anon_vma;	/**< gupsim: the fork family's anon_vma */
+	struct vm_area_struct *i_mmap_next; /**< gupsim: the file's list of mappings */
+	struct vm_area_struct *i_mmap_prev; /**< gupsim: the file's list of mappings */
+	unsigned long _sim_flags;	/**< gupsim: private VMA flags */
 };
 
 GUPSIM_END_DECLS

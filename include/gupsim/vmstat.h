@@ -49,11 +49,27 @@ enum gupsim_vmstat_item {
 	GUPSIM_NR_VMSTAT_ITEMS
 };
 
-/** @brief The folded value of one counter (0 for an unknown item). */
+/**
+ * @brief The value of one counter, summed over every thread's shard.
+ * @param sim  the machine
+ * @param item the counter
+ * @return its value since the machine was created; 0 for an unknown item
+ * or a NULL @p sim
+ */
 GUPSIM_API unsigned long gupsim_vmstat(struct gupsim *sim, enum gupsim_vmstat_item item);
-/** @brief The /proc/vmstat name of @p item, or NULL. */
+/**
+ * @brief The /proc/vmstat-style name of @p item.
+ * @param item the counter
+ * @return e.g. "nr_foll_pin_acquired", or NULL for an unknown item
+ */
 GUPSIM_API const char *gupsim_vmstat_name(enum gupsim_vmstat_item item);
-/** @brief Print every counter as "name value\n"; returns 0 or -errno. */
+/**
+ * @brief Print every counter as a "name value\n" line, in enum order, from
+ * one consistent fold.
+ * @param sim the machine
+ * @param out the stream
+ * @return 0, or -EINVAL (NULL argument) or the write error as -errno
+ */
 GUPSIM_API int gupsim_vmstat_print(struct gupsim *sim, FILE *out);
 
 GUPSIM_END_DECLS
