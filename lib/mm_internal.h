@@ -124,8 +124,14 @@ static inline pteval_t *pt_table(struct gupsim *sim, unsigned long table_pfn)
 {
 	return (pteval_t *)(sim->mem + (table_pfn << PAGE_SHIFT));
 }
-static inline pteval_t pt_read(const pteval_t *entry) { return READ_ONCE_UL(entry); }
-static inline void pt_write(pteval_t *entry, pteval_t v) { WRITE_ONCE_UL(entry, v); }
+/*
+ * Entries are read with acquire and written with release: a walker that
+ * follows an entry then sees the table (or page) it points at as it was
+ * when the entry was written (the kernel relies on address dependencies;
+ * on x86 both are plain moves).
+ */
+static inline pteval_t pt_read(const pteval_t *entry) { return smp_load_acquire_ul(entry); }
+static inline void pt_write(pteval_t *entry, pteval_t v) { smp_store_release_ul(entry, v); }
 /* The struct page of the table that contains @entry, and its lock. */
 struct page *pt_page_of(struct gupsim *sim, const pteval_t *entry);
 void pt_lock(struct gupsim *sim, pteval_t *entry);
