@@ -244,6 +244,7 @@ struct gupsim {
 
 	pthread_mutex_t mm_list_lock;
 	struct mm_struct *mm_list;
+	pthread_mutex_t file_list_lock;	/* file_list, next_ino */
 	struct file *file_list;
 	unsigned long next_ino;
 

@@ -325,14 +325,28 @@ struct folio *filemap_lookup(struct file *file, pgoff_t index); /* + ref, or NUL
 void vma_link_file(struct vm_area_struct *vma);
 void vma_unlink_file(struct vm_area_struct *vma);
 bool shmem_mapping(const struct address_space *mapping);
-/* Replace @old by @new in its page cache (migration). */
+/* Replace @old by @new in its page cache (migration); the cache's
+ * folio_nr_pages() references move from @old to @new_. */
 void filemap_replace_folio(struct folio *old, struct folio *new_);
 void files_destroy(struct gupsim *sim);
+/* filemap.c / shmem.c internals */
+#define FILE_MAX_BYTES	(64UL << 30)	/* larger files: -EFBIG */
+int filemap_init(struct address_space *mapping, size_t size);
+void filemap_destroy(struct address_space *mapping);	/* drops every cached folio */
+/* Resize the cache; the folios past the new end come back in *gone with
+ * their cache references, for filemap_release_folios() once unmapped.
+ * Returns the old number of slots or -ENOMEM. */
+long filemap_set_size(struct file *file, size_t size, struct folio ***gone,
+		     unsigned long *nr_gone);
+void filemap_release_folios(struct folio **folios, unsigned long n);
+unsigned int file_hugetlb_order(const struct file *file); /* 0 unless hugetlbfs */
 
 /* ------------------------------------------------------------------ */
 /* fork.c, mmu_notifier.c, migrate.c, gup.c */
 
 struct mm_struct *dup_mm(struct mm_struct *parent);
+/* ref §3.3: only inside fork's write_protect_seq section (WARNs otherwise). */
+bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *folio);
 void mmu_notifier_invalidate_range_start(struct mm_struct *mm, unsigned long start,
 					 unsigned long end, enum mmu_notifier_event event);
 void mmu_notifier_invalidate_range_end(struct mm_struct *mm, unsigned long start,

@@ -95,6 +95,7 @@ static void sim_init_locks(struct gupsim *sim)
 	pthread_mutex_init(&sim->vmstat_lock, NULL);
 	pthread_mutex_init(&sim->log_lock, NULL);
 	pthread_mutex_init(&sim->mm_list_lock, NULL);
+	pthread_mutex_init(&sim->file_list_lock, NULL);
 	pthread_mutex_init(&sim->walker_lock, NULL);
 }
 
@@ -175,6 +176,7 @@ void gupsim_destroy(struct gupsim *sim)
 	if (!sim)
 		return;
 	/* teardown of the simulated user side comes first: it returns pages */
+	files_destroy(sim);
 	hugetlb_pools_destroy(sim);
 	vmstat_destroy(sim);
 	pgtable_walkers_destroy(sim);
