@@ -1,0 +1,42 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# Format every man page of docs/man/man3 and fail on any warning.
+#   check-man.sh <docs/man directory>
+# Uses groff (Debian: groff-base) if present, else man -l (man-db);
+# exits 77 (skipped) if neither is installed.
+set -u
+dir=${1:?usage: check-man.sh <docs/man directory>}
+cd "$dir" || exit 1
+
+if command -v groff >/dev/null 2>&1; then
+	tool=groff
+elif command -v man >/dev/null 2>&1; then
+	tool=man
+else
+	echo "check-man: neither groff nor man is installed; skipping"
+	exit 77
+fi
+
+fail=0
+n=0
+for page in man3/*.3; do
+	n=$((n + 1))
+	# alias pages are ".so man3/<page>.3", resolved from this directory
+	if [ "$tool" = groff ]; then
+		out=$(groff -t -man -Tutf8 -ww -z "$page" 2>&1)
+	else
+		out=$(MANWIDTH=80 man --warnings=w -l -Tutf8 "$page" 2>&1 >/dev/null)
+	fi
+	rc=$?
+	if [ $rc -ne 0 ] || [ -n "$out" ]; then
+		echo "check-man: $page (exit $rc):"
+		echo "$out"
+		fail=1
+	fi
+	if ! head -n 1 "$page" | grep -q '^\.so ' && ! grep -q '^\.SH NAME' "$page"; then
+		echo "check-man: $page has no NAME section"
+		fail=1
+	fi
+done
+echo "check-man: $n pages checked with $tool"
+exit $fail
