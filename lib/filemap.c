@@ -8,7 +8,9 @@
  * that of its first page. The cache holds folio_nr_pages() references on
  * each folio (the rmap conventions in mm_internal.h). Regular files, shmem,
  * memfd and secretmem cache small folios; fs-DAX and P2PDMA files hold one
- * ZONE_DEVICE page per slot; PFNMAP files have no page cache at all.
+ * ZONE_DEVICE page per slot. A PFNMAP file's "cache" holds the device's
+ * frames (kernel pages, as a driver's remap_pfn_range() buffer): the fault
+ * path maps their pfns with special entries, without references.
  * The array and the i_mmap list are only touched under mapping->lock.
  *
  * Lock order: mmap_lock -> folio lock -> mapping->lock -> page-table lock.
@@ -99,7 +101,8 @@ static struct folio *filemap_alloc_folio(struct file *file)
 		return device_folio_alloc(sim, PGMAP_FSDAX);
 	if (flags & AS_P2PDMA)
 		return device_folio_alloc(sim, PGMAP_P2PDMA);
-	if (flags & AS_SECRETMEM)	/* secretmem pages are never movable */
+	/* secretmem pages and device frames are never movable */
+	if (flags & (AS_SECRETMEM | AS_PFNMAP))
 		return folio_alloc_gfp(sim, 0, GFP_KERNEL | __GFP_ZERO);
 	return folio_alloc_gfp(sim, 0, GFP_HIGHUSER_MOVABLE | __GFP_ZERO);
 }
@@ -123,7 +126,7 @@ static void page_cache_insert(struct address_space *mapping, struct folio *folio
 /*
  * Errors (*err): -EINVAL beyond the end of the file (a fault there is
  * SIGBUS), -ENOENT not cached and !@create, -ENOMEM no memory (or an
- * empty hugetlb pool), -ENXIO a PFNMAP file (no page cache).
+ * empty hugetlb pool).
  */
 struct folio *filemap_get_folio(struct file *file, pgoff_t index, bool create, int *err)
 {
@@ -134,10 +137,6 @@ struct folio *filemap_get_folio(struct file *file, pgoff_t index, bool create, i
 	if (!err)
 		err = &dummy;
 	*err = 0;
-	if (mapping->flags & AS_PFNMAP) {
-		*err = -ENXIO;
-		return NULL;
-	}
 	pthread_mutex_lock(&mapping->lock);
 	if (index >= mapping->nr_slots) {
 		*err = -EINVAL;

@@ -10,7 +10,7 @@
  *   SHMEM, MEMFD     AS_SHMEM                 small, movable          shmem_aops
  *   HUGETLBFS(_1G)   AS_HUGETLB               hugetlb pool folios     hugetlbfs_aops
  *   FSDAX            AS_FSDAX | AS_WRITEBACK  ZONE_DEVICE (fsdax)     ext4_dax_aops
- *   PFNMAP           AS_PFNMAP                none (device pfns)      -
+ *   PFNMAP           AS_PFNMAP                device frames (kernel)  -
  *   SECRETMEM        AS_SECRETMEM             small, unmovable        secretmem_aops
  *   P2PDMA           AS_P2PDMA                ZONE_DEVICE (p2pdma)    -
  *
@@ -70,7 +70,7 @@ static int file_check_size(struct gupsim *sim, const struct file_kind_desc *desc
 		return -EINVAL;
 	/* ZONE_DEVICE files need the machine to have device memory */
 	if ((desc->as_flags & (AS_FSDAX | AS_P2PDMA)) && !sim->cfg.device_mb)
-		return -EINVAL;
+		return -ENOMEM;
 	return 0;
 }
 
