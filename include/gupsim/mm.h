@@ -240,7 +240,9 @@ enum gupsim_file_kind {
  * @param name a name for dump_page() ("dentry name"), may be NULL
  * @param size size in bytes (hugetlbfs: a multiple of the huge page size)
  * @return the file with one reference (the creator's), or NULL with errno
- * EINVAL or ENOMEM
+ * EINVAL (NULL @p sim, unknown @p kind, hugetlbfs size not a multiple of
+ * the huge page size, fs-DAX or P2PDMA without cfg.device_mb), EFBIG
+ * (over 64 GiB) or ENOMEM
  */
 GUPSIM_API struct file *gupsim_file_create(struct gupsim *sim, enum gupsim_file_kind kind,
 					   const char *name, size_t size);
@@ -283,7 +285,8 @@ GUPSIM_API int gupsim_file_truncate(struct file *file, size_t size);
  * @param off  byte offset from the start of @p page
  * @param buf  source
  * @param len  number of bytes
- * @return @p len, or -EINVAL (NULL page, range past the folio's end)
+ * @return @p len, or -EINVAL (NULL @p page, NULL @p buf with a non-zero
+ * @p len, range past the end of the page's folio)
  */
 GUPSIM_API long gupsim_dma_write(struct page *page, size_t off, const void *buf, size_t len);
 /**

@@ -31,7 +31,7 @@ enum gupsim_trace_event {
 /** One event. Fields that do not apply are 0. */
 struct gupsim_trace_record {
 	enum gupsim_trace_event event;	/**< which event */
-	const char *name;		/**< the kernel-style event name */
+	const char *name;		/**< the emitting function, or the event's default name */
 	struct mm_struct *mm;		/**< the address space, if any */
 	unsigned long addr;		/**< user address */
 	unsigned long nr;		/**< pages asked for / affected */
