@@ -70,9 +70,27 @@ int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma); /* sorte
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
 void mmap_assert_locked(struct mm_struct *mm);
-int vma_split_at(struct vm_area_struct *vma, unsigned long addr); /* 0 or -ENOMEM */
+int vma_split_at(struct vm_area_struct *vma, unsigned long addr); /* 0, -EINVAL or -ENOMEM */
+#define MAX_MAP_COUNT	65530	/* sysctl_max_map_count's default */
+/* The same without the max_map_count check (munmap may exceed it by one). */
+int __vma_split_at(struct vm_area_struct *vma, unsigned long addr);
+/* What vma_split_at() would answer, with @extra splits already planned. */
+int vma_split_check(const struct vm_area_struct *vma, unsigned long addr, unsigned long extra);
+/* [start, end) of @vma as a VMA of its own (split as needed), or ERR_PTR. */
+struct vm_area_struct *vma_isolate(struct vm_area_struct *vma, unsigned long start,
+				   unsigned long end);
+/* Merge @vma with compatible neighbours; returns the VMA now covering it. */
+struct vm_area_struct *vma_merge_neighbours(struct vm_area_struct *vma);
+/* Unlink @vma from its mm's list and its file, and free it. */
+void remove_vma(struct vm_area_struct *vma);
 /* Remove every mapping in [start, end) of @vma (munmap / MADV_DONTNEED core). */
 void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end);
+/* munmap core, mmap lock held for writing: 0, -EINVAL or -ENOMEM. */
+int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long end);
+/* MAP_POPULATE: prefault [start, start + len) like the kernel, errors ignored. */
+void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);
+/* Whether the calling thread holds @mm's mmap lock (read or write). */
+bool mmap_lock_held(struct mm_struct *mm);
 
 /* ------------------------------------------------------------------ */
 /* Page tables: 4 levels of 512 entries, each table a simulated page whose
@@ -167,6 +185,19 @@ void gup_fast_enter(struct gupsim *sim);	/* local_irq_save() */
 void gup_fast_exit(struct gupsim *sim);		/* local_irq_restore() */
 void tlb_remove_table_sync_one(struct gupsim *sim);
 void pgtable_walkers_destroy(struct gupsim *sim);	/* gupsim_destroy() */
+
+/* pagewalk.c: range walks with the mmap lock held (tables cannot go away).
+ * The callback gets each PTE or PMD/PUD leaf that is not none and the
+ * address the entry starts at; it returns 0 to go on, PT_WALK_AGAIN to be
+ * called again for the same slot (e.g. after splitting a leaf), anything
+ * else to stop the walk with that value. */
+#define PT_WALK_AGAIN	1
+typedef int (*pt_walk_fn)(struct mm_struct *mm, pteval_t *entry, enum pt_level level,
+			  unsigned long addr, void *arg);
+int walk_page_range(struct mm_struct *mm, unsigned long start, unsigned long end,
+		    pt_walk_fn fn, void *arg);
+/* @addr maps nothing: the end of the hole (missing table or none entry). */
+unsigned long pgtable_hole_end(struct mm_struct *mm, unsigned long addr);
 
 /* ------------------------------------------------------------------ */
 /* Faults (memory.c, huge_memory.c, hugetlb.c) */
@@ -283,6 +314,14 @@ bool folio_mapped(const struct folio *folio);
 typedef int (*rmap_fn)(struct folio *folio, struct vm_area_struct *vma, unsigned long addr,
 		       pteval_t *entry, enum pt_level level, void *arg);
 int rmap_walk(struct folio *folio, rmap_fn fn, void *arg);
+/* Consistency check of @mm's page tables against its VMAs and the folios'
+ * mapcounts and refcounts; each problem is logged. Returns the number of
+ * problems. With MM_CHECK_EXACT_REFS the caller promises that no one holds
+ * references other than mappings and the page cache (no pins, no GUP
+ * references), so refcounts are checked for equality. */
+#define MM_CHECK_EXACT_REFS	1u
+long mm_check(struct mm_struct *mm);
+long mm_check_flags(struct mm_struct *mm, unsigned int flags);
 
 /* ------------------------------------------------------------------ */
 /* Files (filemap.c, shmem.c) */

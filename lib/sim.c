@@ -176,6 +176,7 @@ void gupsim_destroy(struct gupsim *sim)
 	if (!sim)
 		return;
 	/* teardown of the simulated user side comes first: it returns pages */
+	mms_destroy(sim);
 	files_destroy(sim);
 	hugetlb_pools_destroy(sim);
 	vmstat_destroy(sim);

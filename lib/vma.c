@@ -1,0 +1,371 @@
+// SPDX-License-Identifier: MIT
+/*
+ * VMAs (mm/vma.c, kernel/fork.c's vm_area_* helpers): a sorted, doubly
+ * linked list per mm, lookup, split, merge of compatible neighbours, and
+ * zap_page_range(), the core of munmap and MADV_DONTNEED.
+ *
+ * The list is changed only with the mmap lock held for writing and read
+ * with it held for reading; the kernel's maple tree gives the same
+ * guarantees with RCU on top, which gupsim does not need.
+ */
+#include <stdlib.h>
+
+#include "internal.h"
+
+struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
+
+	if (vma)
+		vma->vm_mm = mm;
+	return vma;
+}
+
+/*
+ * A copy of @orig for a split or for fork: same range, flags, file (with a
+ * reference of its own), not on any list. The caller inserts it and links
+ * it to the file (vma_link_file) once its range and mm are final.
+ */
+struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
+{
+	struct vm_area_struct *vma = malloc(sizeof(*vma));
+
+	if (!vma)
+		return NULL;
+	*vma = *orig;
+	vma->vm_next = vma->vm_prev = NULL;
+	vma->i_mmap_next = vma->i_mmap_prev = NULL;
+	if (vma->vm_file)
+		get_file(vma->vm_file);
+	return vma;
+}
+
+/* Free a VMA that is on no list any more (vma_unlink_file done). */
+void vm_area_free(struct vm_area_struct *vma)
+{
+	if (!vma)
+		return;
+	if (vma->vm_file)
+		fput(vma->vm_file);
+	free(vma);
+}
+
+/* ---- lookup ---- */
+
+/* The first VMA with vm_end > @addr, or NULL. */
+struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma;
+
+	for (vma = mm->mmap; vma; vma = vma->vm_next)
+		if (vma->vm_end > addr)
+			return vma;
+	return NULL;
+}
+
+/* The VMA that contains @addr, or NULL. */
+struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	struct vm_area_struct *vma = find_vma(mm, addr);
+
+	if (vma && addr < vma->vm_start)
+		return NULL;
+	return vma;
+}
+
+struct vm_area_struct *gupsim_find_vma(struct mm_struct *mm, unsigned long addr)
+{
+	if (!mm)
+		return NULL;
+	mmap_assert_locked(mm);
+	return find_vma(mm, addr);
+}
+
+struct vm_area_struct *gupsim_vma_lookup(struct mm_struct *mm, unsigned long addr)
+{
+	if (!mm)
+		return NULL;
+	mmap_assert_locked(mm);
+	return vma_lookup(mm, addr);
+}
+
+/* ---- the list ---- */
+
+static void vma_list_link(struct mm_struct *mm, struct vm_area_struct *vma,
+			  struct vm_area_struct *prev)
+{
+	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap;
+
+	vma->vm_prev = prev;
+	vma->vm_next = next;
+	if (prev)
+		prev->vm_next = vma;
+	else
+		mm->mmap = vma;
+	if (next)
+		next->vm_prev = vma;
+	mm->map_count++;
+}
+
+static void vma_list_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	if (vma->vm_prev)
+		vma->vm_prev->vm_next = vma->vm_next;
+	else
+		mm->mmap = vma->vm_next;
+	if (vma->vm_next)
+		vma->vm_next->vm_prev = vma->vm_prev;
+	vma->vm_next = vma->vm_prev = NULL;
+	mm->map_count--;
+}
+
+/*
+ * Insert @vma into @mm's sorted list. -ENOMEM if it overlaps a VMA (the
+ * kernel's insert_vm_struct() answer). Anon VMAs get the mm's anon_vma;
+ * a VMA copied by fork keeps its family's.
+ */
+int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *prev = NULL, *next;
+
+	for (next = mm->mmap; next && next->vm_start < vma->vm_end; next = next->vm_next) {
+		if (next->vm_end > vma->vm_start)
+			return -ENOMEM;
+		prev = next;
+	}
+	vma->vm_mm = mm;
+	if (!vma->anon_vma)
+		vma->anon_vma = mm->anon_vma;
+	vma_list_link(mm, vma, prev);
+	return 0;
+}
+
+/* Take @vma off every list and free it. */
+void remove_vma(struct vm_area_struct *vma)
+{
+	vma_list_unlink(vma->vm_mm, vma);
+	if (vma->vm_file)
+		vma_unlink_file(vma);
+	vm_area_free(vma);
+}
+
+/* ---- split and merge ---- */
+
+/* The page size of a hugetlb VMA, PAGE_SIZE otherwise. */
+static unsigned long vma_page_size(const struct vm_area_struct *vma)
+{
+	if (!is_vm_hugetlb_page(vma))
+		return PAGE_SIZE;
+	return PAGE_SIZE << vma_hugetlb_order(vma);
+}
+
+/*
+ * Whether vma_split_at(@vma, @addr) would be refused: -EINVAL inside a
+ * huge page of a hugetlb VMA (hugetlb_vm_op_split), -ENOMEM at the
+ * max_map_count limit (@extra splits are already planned).
+ */
+int vma_split_check(const struct vm_area_struct *vma, unsigned long addr, unsigned long extra)
+{
+	if (!IS_ALIGNED(addr, vma_page_size(vma)))
+		return -EINVAL;
+	if (vma->vm_mm->map_count + extra >= MAX_MAP_COUNT)
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * A PMD-mapped THP that straddles a new VMA boundary is split into PTEs
+ * first (the kernel's vma_adjust_trans_huge()), so that each VMA maps only
+ * its own part.
+ */
+static int split_huge_pmd_at(struct vm_area_struct *vma, unsigned long addr)
+{
+	pteval_t *pmd;
+
+	if (IS_ALIGNED(addr, PMD_SIZE) || is_vm_hugetlb_page(vma))
+		return 0;
+	pmd = pgtable_walk(vma->vm_mm, addr, PT_PMD, false, NULL);
+	if (!pmd || !pte_leaf(pt_read(pmd)))
+		return 0;
+	/* PMD-mapped THPs (and their split) arrive with huge_memory.c */
+	return -ENOMEM;
+}
+
+/*
+ * Split @vma at @addr: @vma keeps [vm_start, addr), a new VMA gets
+ * [addr, vm_end). No max_map_count check (munmap lets the count go just
+ * above the limit); 0, -EINVAL (hugetlb alignment) or -ENOMEM.
+ */
+int __vma_split_at(struct vm_area_struct *vma, unsigned long addr)
+{
+	struct vm_area_struct *new;
+	int err;
+
+	if (WARN_ON_ONCE(vma->vm_mm->sim, addr <= vma->vm_start || addr >= vma->vm_end ||
+			 !IS_ALIGNED(addr, PAGE_SIZE)))
+		return -EINVAL;
+	if (!IS_ALIGNED(addr, vma_page_size(vma)))
+		return -EINVAL;
+	err = split_huge_pmd_at(vma, addr);
+	if (err)
+		return err;
+	new = vm_area_dup(vma);
+	if (!new)
+		return -ENOMEM;
+	new->vm_start = addr;
+	new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
+	vma->vm_end = addr;
+	vma_list_link(vma->vm_mm, new, vma);
+	if (new->vm_file)
+		vma_link_file(new);
+	return 0;
+}
+
+/* split_vma(): the same, refused at the max_map_count limit. */
+int vma_split_at(struct vm_area_struct *vma, unsigned long addr)
+{
+	int err = vma_split_check(vma, addr, 0);
+
+	return err ? err : __vma_split_at(vma, addr);
+}
+
+/* VM_SPECIAL VMAs never merge (the kernel's is_mergeable_vma()). */
+#define VM_SPECIAL	(VM_IO | VM_DONTEXPAND | VM_PFNMAP | VM_MIXEDMAP)
+
+static bool vmas_mergeable(const struct vm_area_struct *a, const struct vm_area_struct *b)
+{
+	if (!a || !b || a->vm_end != b->vm_start)
+		return false;
+	if (a->vm_flags != b->vm_flags || (a->vm_flags & VM_SPECIAL))
+		return false;
+	if (a->vm_file != b->vm_file || a->vm_ops != b->vm_ops || a->anon_vma != b->anon_vma)
+		return false;
+	if (a->_sim_flags != b->_sim_flags || a->vm_private_data != b->vm_private_data)
+		return false;
+	return a->vm_pgoff + ((a->vm_end - a->vm_start) >> PAGE_SHIFT) == b->vm_pgoff;
+}
+
+/* @b goes; @a grows over it. The page tables do not change. */
+static void vma_merge_into(struct vm_area_struct *a, struct vm_area_struct *b)
+{
+	a->vm_end = b->vm_end;
+	remove_vma(b);
+}
+
+/*
+ * Merge @vma with its neighbours where they are compatible (after mmap,
+ * mprotect and madvise changed it). Returns the VMA that now covers
+ * @vma's range.
+ */
+struct vm_area_struct *vma_merge_neighbours(struct vm_area_struct *vma)
+{
+	if (vmas_mergeable(vma, vma->vm_next))
+		vma_merge_into(vma, vma->vm_next);
+	if (vmas_mergeable(vma->vm_prev, vma)) {
+		struct vm_area_struct *prev = vma->vm_prev;
+
+		vma_merge_into(prev, vma);
+		vma = prev;
+	}
+	return vma;
+}
+
+/*
+ * Make [start, end) (inside @vma) a VMA of its own, splitting @vma as
+ * needed. Returns that VMA or an ERR_PTR.
+ */
+struct vm_area_struct *vma_isolate(struct vm_area_struct *vma, unsigned long start,
+				   unsigned long end)
+{
+	int err;
+
+	if (start > vma->vm_start) {
+		err = vma_split_at(vma, start);
+		if (err)
+			return ERR_PTR(err);
+		vma = vma->vm_next;
+	}
+	if (end < vma->vm_end) {
+		err = vma_split_at(vma, end);
+		if (err)
+			return ERR_PTR(err);
+	}
+	return vma;
+}
+
+/* ---- zap ---- */
+
+struct zap_args {
+	struct vm_area_struct *vma;
+	unsigned long start, end;
+};
+
+/*
+ * The entry @v no longer maps its page: drop the mapping's rmap and, after
+ * the table lock is released, its reference. Special entries (zero page,
+ * huge zero folio, pfnmap) hold neither; a migration entry holds nothing
+ * either (the migration owns the folio).
+ */
+static struct folio *zap_rmap(struct vm_area_struct *vma, pteval_t v, enum pt_level level)
+{
+	struct page *page;
+	struct folio *folio;
+
+	if (!pte_present(v) || pte_special(v))
+		return NULL;
+	page = pfn_to_page_sim(vma->vm_mm->sim, pte_pfn(v));
+	folio = page_folio(page);
+	if (level == PT_PTE)
+		folio_remove_rmap_ptes(folio, page, 1, vma);
+	else
+		folio_remove_rmap_pmd(folio, vma);
+	/* the dirty bit of a file page's entry is the only record of the write */
+	if (!folio_test_anon(folio) && pte_dirty(v))
+		folio_mark_dirty(folio);
+	return folio;
+}
+
+static int zap_entry(struct mm_struct *mm, pteval_t *entry, enum pt_level level,
+		     unsigned long addr, void *arg)
+{
+	struct zap_args *z = arg;
+	unsigned long size = 1UL << pt_shift(level);
+	struct folio *folio;
+	pteval_t v;
+
+	if (level > PT_PTE && (addr < z->start || addr + size > z->end)) {
+		/* a leaf only partly inside the range: its PTEs are zapped one by one */
+		WARN(mm->sim, 1, "zap_page_range: cannot split the leaf at %#lx\n", addr);
+		return 0;
+	}
+	pt_lock(mm->sim, entry);
+	v = pt_read(entry);
+	if (level > PT_PTE && !pte_none(v) && !pte_leaf(v)) {
+		pt_unlock(mm->sim, entry);
+		return PT_WALK_AGAIN;	/* split under us: walk the new table */
+	}
+	WARN(mm->sim, !pte_none(v) && !pte_present(v) && !pte_is_migration(v),
+	     "zap_page_range: bad entry %#lx at %#lx\n", v, addr);
+	pt_write(entry, 0);
+	folio = zap_rmap(z->vma, v, level);
+	pt_unlock(mm->sim, entry);
+	if (folio)
+		folio_put(folio);
+	return 0;
+}
+
+/*
+ * Remove every mapping in [start, end) of @vma (unmap_page_range). The
+ * caller holds the mmap lock and wraps the call in MMU-notifier
+ * invalidation; the page tables themselves stay (free_pgtables).
+ */
+void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned long end)
+{
+	struct zap_args z = {
+		.vma = vma,
+		.start = start > vma->vm_start ? start : vma->vm_start,
+		.end = end < vma->vm_end ? end : vma->vm_end,
+	};
+
+	walk_page_range(vma->vm_mm, z.start, z.end, zap_entry, &z);
+}
