@@ -81,6 +81,17 @@ bool folio_is_longterm_pinnable(struct folio *folio)
 
 /* ---- grabbing ---- */
 
+/*
+ * @refs pins of a small folio in refcount units. The kernel's refcount is a
+ * wrapping 32-bit counter (ref §2.5: no upper overflow check); the product
+ * is computed modulo 2^32, as the kernel's wrapping arithmetic does, so that
+ * a grab and its release stay exact inverses even when they wrap.
+ */
+static inline int pin_bias(int refs, unsigned int bias)
+{
+	return (int)((unsigned int)refs * bias);
+}
+
 /* ref §2.2: the slow path's grab; the caller holds a stable reference. */
 int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 {
@@ -98,7 +109,7 @@ int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 			folio_ref_add(folio, refs);
 			atomic_add(refs, &folio->_pincount);
 		} else {
-			folio_ref_add(folio, refs * (int)GUP_PIN_COUNTING_BIAS);
+			folio_ref_add(folio, pin_bias(refs, GUP_PIN_COUNTING_BIAS));
 		}
 		pin_shadow_add(folio, refs);
 		node_stat_mod_folio(folio, GUPSIM_NR_FOLL_PIN_ACQUIRED, refs);
@@ -152,7 +163,7 @@ struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flag
 	if (folio_has_pincount(folio))
 		atomic_add(refs, &folio->_pincount);
 	else
-		folio_ref_add(folio, refs * (int)(GUP_PIN_COUNTING_BIAS - 1));
+		folio_ref_add(folio, pin_bias(refs, GUP_PIN_COUNTING_BIAS - 1));
 	/* pairs with fork's check of folio_maybe_dma_pinned() (ref §5.5) */
 	smp_mb__after_atomic();
 	pin_shadow_add(folio, refs);
@@ -179,9 +190,26 @@ static void report_unpin_unpinned(struct folio *folio, int refs)
 	dump_page(&folio->page, "unpin of an unpinned folio");
 }
 
+/*
+ * Drop @nr references counted modulo 2^32 (a small folio's pins in bias
+ * units may exceed INT_MAX); the caller checked that the folio holds them.
+ */
+static void folio_put_refs_u32(struct folio *folio, unsigned int nr)
+{
+	if (nr > (unsigned int)INT32_MAX) {
+		folio_put_refs(folio, INT32_MAX);
+		nr -= (unsigned int)INT32_MAX;
+	}
+	folio_put_refs(folio, (int)nr);
+}
+
 /* ref §2.3: every unpin ends here. Misuse is reported and changes nothing. */
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
+	unsigned int drop = (unsigned int)refs;
+
+	if (WARN(folio->sim, refs <= 0, "gup_put_folio() of %d references\n", refs))
+		return;
 	if (flags & FOLL_PIN) {
 		int pins = refs;
 
@@ -193,17 +221,16 @@ void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 				return;
 			}
 		} else {
-			if ((unsigned int)folio_ref_count(folio) <
-			    (unsigned int)pins * GUP_PIN_COUNTING_BIAS) {
+			drop = (unsigned int)pin_bias(pins, GUP_PIN_COUNTING_BIAS);
+			if ((unsigned int)folio_ref_count(folio) < drop) {
 				report_unpin_unpinned(folio, pins);
 				return;
 			}
-			refs = pins * (int)GUP_PIN_COUNTING_BIAS;
 		}
 		pin_shadow_sub(folio, pins);
 		node_stat_mod_folio(folio, GUPSIM_NR_FOLL_PIN_RELEASED, pins);
 	}
-	folio_put_refs(folio, refs);
+	folio_put_refs_u32(folio, drop);
 }
 
 /* ref §2.3 */
@@ -211,6 +238,16 @@ void folio_add_pin(struct folio *folio)
 {
 	if (is_zero_folio(folio))
 		return;
+	/*
+	 * A freed folio (refcount 0): the kernel would WARN below and add the
+	 * pin anyway, resurrecting free memory that the unpin then frees a
+	 * second time. gupsim reports it and leaves the free folio alone.
+	 */
+	if (WARN(folio->sim, folio_ref_count(folio) <= 0,
+		 "folio_add_pin() on a folio with refcount %d\n", folio_ref_count(folio))) {
+		dump_page(&folio->page, "folio_add_pin on a free folio");
+		return;
+	}
 	if (folio_has_pincount(folio)) {
 		WARN_ON_ONCE(folio->sim, atomic_read(&folio->_pincount) < 1);
 		folio_ref_add(folio, 1);
@@ -253,10 +290,20 @@ void sanity_check_pinned_pages(struct page **pages, unsigned long npages)
 	}
 }
 
-/* The machine to report to, when a caller's arguments are wrong. */
-static struct gupsim *pages_sim(struct page **pages)
+/*
+ * The machine to report to, when a caller's arguments are wrong: the first
+ * non-NULL entry's (only entry 0 is looked at for an errno-valued count).
+ */
+static struct gupsim *pages_sim(struct page **pages, unsigned long npages)
 {
-	return pages && pages[0] ? pages[0]->sim : NULL;
+	if (!pages)
+		return NULL;
+	if (IS_ERR_VALUE(npages))
+		npages = 1;
+	for (unsigned long i = 0; i < npages; i++)
+		if (pages[i])
+			return pages[i]->sim;
+	return NULL;
 }
 
 /* Runs of consecutive entries that belong to the same folio. */
@@ -296,7 +343,7 @@ void gupsim_unpin_user_pages(struct page **pages, unsigned long npages)
 {
 	/* an errno passed as a count is refused (plain WARN_ON in the kernel) */
 	if (IS_ERR_VALUE(npages)) {
-		gupsim_warn(pages_sim(pages), __FILE__, __LINE__, __func__,
+		gupsim_warn(pages_sim(pages, npages), __FILE__, __LINE__, __func__,
 			    "npages %ld is an error value\n", (long)npages);
 		return;
 	}
@@ -316,7 +363,7 @@ void gupsim_unpin_user_pages_dirty_lock(struct page **pages, unsigned long npage
 	/* The kernel has no checks on this path and would crash on NULL or an
 	 * errno count; gupsim reports them instead. */
 	if (IS_ERR_VALUE(npages)) {
-		gupsim_warn(pages_sim(pages), __FILE__, __LINE__, __func__,
+		gupsim_warn(pages_sim(pages, npages), __FILE__, __LINE__, __func__,
 			    "npages %ld is an error value\n", (long)npages);
 		return;
 	}
@@ -325,7 +372,7 @@ void gupsim_unpin_user_pages_dirty_lock(struct page **pages, unsigned long npage
 	sanity_check_pinned_pages(pages, npages);
 	for (unsigned long i = 0; i < npages; i++) {
 		if (!pages[i]) {
-			gupsim_warn(pages_sim(pages), __FILE__, __LINE__, __func__,
+			gupsim_warn(pages_sim(pages, npages), __FILE__, __LINE__, __func__,
 				    "NULL page at index %lu\n", i);
 			return;
 		}
@@ -378,8 +425,13 @@ void gupsim_unpin_folio(struct folio *folio)
 
 void gupsim_unpin_user_folio(struct folio *folio, unsigned long npages)
 {
-	if (folio && npages)
-		gup_put_folio(folio, (int)npages, FOLL_PIN);
+	if (!folio || !npages)
+		return;
+	/* a folio never holds more than INT_MAX pins (the kernel's int refs) */
+	if (WARN(folio->sim, npages > (unsigned long)INT32_MAX,
+		 "unpin_user_folio() of %lu pins\n", npages))
+		return;
+	gup_put_folio(folio, (int)npages, FOLL_PIN);
 }
 
 /* Runs of identical consecutive pointers are put together (ref §2.3). */
