@@ -470,6 +470,10 @@ void *gupsim_page_address(const struct page *page)
 
 enum zone_type gupsim_page_zonenum(const struct page *page)
 {
+	if (!page) {
+		errno = EINVAL;
+		return ZONE_NORMAL;
+	}
 	return page_zonenum(page);
 }
 

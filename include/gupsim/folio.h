@@ -411,8 +411,9 @@ GUPSIM_API bool gupsim_folio_test_hugetlb(const struct folio *folio);
 GUPSIM_API bool gupsim_PageAnonExclusive(const struct page *page);
 /**
  * @brief page_zonenum(): the zone of @p page.
- * @param page the page (must not be NULL)
- * @return ZONE_NORMAL (CMA pageblocks included), ZONE_MOVABLE or ZONE_DEVICE
+ * @param page the page
+ * @return ZONE_NORMAL (CMA pageblocks included), ZONE_MOVABLE or ZONE_DEVICE;
+ * ZONE_NORMAL with errno EINVAL for NULL
  */
 GUPSIM_API enum zone_type gupsim_page_zonenum(const struct page *page);
 /**
