@@ -28,6 +28,18 @@ _Static_assert(offsetof(struct folio, _pincount) ==
 _Static_assert(offsetof(struct folio, _folio_order) ==
 	       sizeof(struct page) + offsetof(struct page, _folio_order), "order in page[1]");
 
+/*
+ * page->sim never changes once set, but GUP-fast reads it locklessly
+ * (try_grab_folio_fast()'s WARN argument) while a page is freed or
+ * reallocated: write it only the first time, so that the reads never race
+ * with a store (TSan).
+ */
+static inline void page_set_sim(struct page *page, struct gupsim *sim)
+{
+	if (page->sim != sim)
+		page->sim = sim;
+}
+
 static inline struct page *pfn_page(struct gupsim *sim, unsigned long pfn)
 {
 	return sim->memmap + pfn;
@@ -129,7 +141,7 @@ static void init_free_head(struct gupsim *sim, unsigned long pfn)
 	WRITE_ONCE_UL(&page->compound_head, 0);
 	atomic_set(&page->_refcount, 0);
 	atomic_set(&page->_mapcount, -1);
-	page->sim = sim;
+	page_set_sim(page, sim);
 }
 
 static void __free_block(struct gupsim *sim, struct buddy_pool *pool, unsigned long pfn,
@@ -209,7 +221,7 @@ void prep_compound_page(struct page *head, unsigned int order)
 	for (unsigned long i = 0; i < nr; i++) {
 		struct page *p = head + i;
 
-		p->sim = sim;
+		page_set_sim(p, sim);
 		WRITE_ONCE_UL(&p->flags, zone_flags(sim, pfn + i));
 		p->mapping = NULL;
 		p->index = 0;
@@ -306,7 +318,7 @@ struct folio *device_folio_alloc(struct gupsim *sim, unsigned long pgmap_type)
 	pthread_mutex_unlock(&sim->zone_lock);
 	if (!page)
 		return NULL;
-	page->sim = sim;
+	page_set_sim(page, sim);
 	prep_compound_page(page, 0);
 	SetPageFlag(page, PG_device);
 	page->private = pgmap_type;
