@@ -67,6 +67,9 @@ static int change_entry(struct mm_struct *mm, pteval_t *entry, enum pt_level lev
 
 	if (level > PT_PTE && (addr < c->start || addr + size > c->end)) {
 		/* VMA boundaries split THP mappings already; be safe anyway */
+		if (level == PT_PMD && !is_vm_hugetlb_page(c->vma) &&
+		    !split_huge_pmd(c->vma, entry, addr))
+			return PT_WALK_AGAIN;
 		WARN(mm->sim, 1, "change_protection: leaf at %#lx crosses the range\n", addr);
 		return 0;
 	}

@@ -187,8 +187,7 @@ static int split_huge_pmd_at(struct vm_area_struct *vma, unsigned long addr)
 	pmd = pgtable_walk(vma->vm_mm, addr, PT_PMD, false, NULL);
 	if (!pmd || !pte_leaf(pt_read(pmd)))
 		return 0;
-	/* PMD-mapped THPs (and their split) arrive with huge_memory.c */
-	return -ENOMEM;
+	return split_huge_pmd(vma, pmd, ALIGN_DOWN(addr, PMD_SIZE));
 }
 
 /*
@@ -335,6 +334,9 @@ static int zap_entry(struct mm_struct *mm, pteval_t *entry, enum pt_level level,
 
 	if (level > PT_PTE && (addr < z->start || addr + size > z->end)) {
 		/* a leaf only partly inside the range: its PTEs are zapped one by one */
+		if (level == PT_PMD && !is_vm_hugetlb_page(z->vma) &&
+		    !split_huge_pmd(z->vma, entry, addr))
+			return PT_WALK_AGAIN;
 		WARN(mm->sim, 1, "zap_page_range: cannot split the leaf at %#lx\n", addr);
 		return 0;
 	}

@@ -38,6 +38,39 @@ static void mm_create_and_put_return_every_page(void **state)
 	assert_int_equal(errno, EINVAL);
 }
 
+static void mm_put_unmaps_every_kind_of_mapping(void **state)
+{
+	struct mm_fixture *m = *state;
+	struct gupsim *sim = fixture_sim(state);
+	struct mm_struct *mm = fixture_mm(state);
+	struct file *shm = gupsim_file_create(sim, GUPSIM_FILE_SHMEM, "shm", 16 * P);
+	struct file *reg = gupsim_file_create(sim, GUPSIM_FILE_REGULAR, "reg", 16 * P);
+	unsigned long a, b, c, d;
+
+	assert_non_null(shm);
+	assert_non_null(reg);
+	a = mmap_anon(mm, 0, 8 * P, PROT_READ | PROT_WRITE, 0);
+	b = gupsim_mmap(mm, 0, 8 * P, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, NULL, 0);
+	c = gupsim_mmap(mm, 0, 8 * P, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+	d = gupsim_mmap(mm, 0, 8 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE, reg, 4 * P);
+	for (int i = 0; i < 8; i++) {
+		write_byte(mm, a + i * P, 1);
+		write_byte(mm, b + i * P, 2);
+		write_byte(mm, c + i * P, 3);
+		(void)read_byte(mm, d + i * P);
+		if (i & 1)
+			write_byte(mm, d + i * P, 4);
+	}
+	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
+	/* the mappings hold their files: closing them first is fine */
+	gupsim_file_put(shm);
+	gupsim_file_put(reg);
+	gupsim_mm_put(mm);
+	m->mm = NULL;
+	assert_int_equal(gupsim_nr_free_pages(sim), m->free_at_start);
+	assert_int_equal(fixture_warns(state)->count, 0);
+}
+
 static void destroy_tears_down_live_mms(void **state)
 {
 	struct gupsim *sim = gupsim_create(NULL);
@@ -50,7 +83,7 @@ static void destroy_tears_down_live_mms(void **state)
 	assert_non_null(mm);
 	assert_non_null(gupsim_mm_create(sim));
 	a = mmap_anon(mm, 0, 4 * P, PROT_READ | PROT_WRITE, 0);
-	assert_false(IS_ERR_VALUE(a));
+	write_byte(mm, a, 7);
 	gupsim_destroy(sim);	/* ASan / LSan would see a leak or a bad access */
 }
 
@@ -148,6 +181,34 @@ static void mmap_aligns_pmd_sized_anon_mappings(void **state)
 	assert_int_equal(odd, big - PMD_SIZE - P);
 }
 
+static void mmap_fixed_replaces_what_was_there(void **state)
+{
+	struct mm_fixture *m = *state;
+	struct gupsim *sim = fixture_sim(state);
+	struct mm_struct *mm = fixture_mm(state);
+	unsigned long a = mmap_anon(mm, 0, 4 * P, PROT_READ | PROT_WRITE, 0);
+	unsigned long used, start, end;
+
+	for (int i = 0; i < 4; i++)
+		write_byte(mm, a + i * P, (unsigned char)(10 + i));
+	used = m->free_at_start - gupsim_nr_free_pages(sim);
+	/* a compatible replacement merges back into one VMA */
+	assert_int_equal(mmap_anon(mm, a + P, 2 * P, PROT_READ | PROT_WRITE, MAP_FIXED), a + P);
+	assert_int_equal(map_count(mm), 1);
+	assert_int_equal(m->free_at_start - gupsim_nr_free_pages(sim), used - 2);
+	assert_int_equal(read_byte(mm, a), 10);
+	assert_int_equal(read_byte(mm, a + P), 0);
+	assert_int_equal(read_byte(mm, a + 2 * P), 0);
+	assert_int_equal(read_byte(mm, a + 3 * P), 13);
+	/* an incompatible one splits: three VMAs */
+	assert_int_equal(mmap_anon(mm, a + P, P, PROT_READ, MAP_FIXED), a + P);
+	assert_int_equal(map_count(mm), 3);
+	assert_true(vma_at(mm, a + P, &start, &end, NULL));
+	assert_int_equal(start, a + P);
+	assert_int_equal(end, a + 2 * P);
+	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
+}
+
 /* ---- munmap ---- */
 
 static void munmap_rejects_bad_arguments(void **state)
@@ -166,6 +227,52 @@ static void munmap_rejects_bad_arguments(void **state)
 	/* a length that is not a page multiple covers the last page */
 	assert_int_equal(gupsim_munmap(mm, a, P + 1), 0);
 	assert_int_equal(map_count(mm), 0);
+}
+
+static void munmap_splits_and_remap_merges(void **state)
+{
+	struct mm_struct *mm = fixture_mm(state);
+	unsigned long a = mmap_anon(mm, 0, 3 * P, PROT_READ | PROT_WRITE, 0);
+	unsigned long start, end;
+
+	write_byte(mm, a, 1);
+	write_byte(mm, a + P, 2);
+	write_byte(mm, a + 2 * P, 3);
+	assert_int_equal(gupsim_munmap(mm, a + P, P), 0);
+	assert_int_equal(map_count(mm), 2);
+	assert_false(vma_at(mm, a + P, NULL, NULL, NULL));
+	assert_int_equal(pte_at(mm, a + P), 0);
+	assert_true(vma_at(mm, a + 2 * P, &start, &end, NULL));
+	assert_int_equal(start, a + 2 * P);
+	assert_int_equal(end, a + 3 * P);
+	assert_int_equal(gupsim_read(mm, a + P, &start, 1), -EFAULT);
+	assert_int_equal(mmap_anon(mm, a + P, P, PROT_READ | PROT_WRITE, MAP_FIXED), a + P);
+	assert_int_equal(map_count(mm), 1);
+	assert_int_equal(read_byte(mm, a), 1);
+	assert_int_equal(read_byte(mm, a + P), 0);
+	assert_int_equal(read_byte(mm, a + 2 * P), 3);
+	/* unmapping across VMAs and holes */
+	assert_int_equal(mmap_anon(mm, a + 4 * P, P, PROT_READ, MAP_FIXED), a + 4 * P);
+	assert_int_equal(gupsim_munmap(mm, a + P, 10 * P), 0);
+	assert_int_equal(map_count(mm), 1);
+	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
+}
+
+static void munmap_frees_page_tables(void **state)
+{
+	struct mm_fixture *m = *state;
+	struct gupsim *sim = fixture_sim(state);
+	struct mm_struct *mm = fixture_mm(state);
+	/* far from anything else: its own PUD, PMD and PTE tables */
+	unsigned long a = mmap_anon(mm, 0x300000000000UL, 4 * P, PROT_READ | PROT_WRITE, 0);
+	unsigned long before = gupsim_nr_free_pages(sim);
+
+	write_byte(mm, a, 1);
+	/* a page, a PTE table, a PMD table, a PUD table */
+	assert_int_equal(gupsim_nr_free_pages(sim), before - 4);
+	assert_int_equal(gupsim_munmap(mm, a, 4 * P), 0);
+	assert_int_equal(gupsim_nr_free_pages(sim), before);
+	assert_int_equal(gupsim_nr_free_pages(sim), m->free_at_start - 1);
 }
 
 /* ---- hugetlb ---- */
@@ -225,7 +332,32 @@ static void mmap_pfnmap_file_is_io(void **state)
 	gupsim_file_put(dev);
 }
 
-/* ---- MAP_POPULATE ---- */
+static void mmap_shared_anon_is_shmem(void **state)
+{
+	struct mm_struct *mm = fixture_mm(state);
+	unsigned long a = gupsim_mmap(mm, 0, 2 * P, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_ANONYMOUS, NULL, 0);
+	struct vm_area_struct *vma;
+	struct folio *folio;
+
+	write_byte(mm, a + P, 5);
+	folio = folio_at(mm, a + P);
+	assert_non_null(folio);
+	assert_false(folio_test_anon(folio));
+	assert_true(shmem_mapping(folio->mapping));
+	assert_int_equal(folio->index, 1);
+	gupsim_mmap_read_lock(mm);
+	vma = gupsim_vma_lookup(mm, a);
+	assert_true(vma_is_shmem(vma));
+	assert_false(vma_is_anonymous(vma));
+	assert_int_equal(vma->vm_pgoff, 0);
+	assert_true((vma->vm_flags & (VM_SHARED | VM_MAYSHARE)) == (VM_SHARED | VM_MAYSHARE));
+	gupsim_mmap_read_unlock(mm);
+	/* two shared anon mappings are two files: never merged */
+	assert_int_equal(gupsim_mmap(mm, a - P, P, PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, NULL, 0), a - P);
+	assert_int_equal(map_count(mm), 2);
+}
 
 /* ---- max_map_count ---- */
 
@@ -266,6 +398,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(mm_create_and_put_return_every_page, sim_setup,
 						sim_teardown),
+		cmocka_unit_test_setup_teardown(mm_put_unmaps_every_kind_of_mapping, mm_setup,
+						mm_teardown),
 		cmocka_unit_test(destroy_tears_down_live_mms),
 		cmocka_unit_test_setup_teardown(mmap_rejects_bad_arguments, mm_setup, mm_teardown),
 		cmocka_unit_test_setup_teardown(mmap_fixed_noreplace_refuses_an_overlap, mm_setup,
@@ -274,9 +408,14 @@ int main(void)
 						mm_teardown),
 		cmocka_unit_test_setup_teardown(mmap_aligns_pmd_sized_anon_mappings, mm_setup,
 						mm_teardown),
+		cmocka_unit_test_setup_teardown(mmap_fixed_replaces_what_was_there, mm_setup,
+						mm_teardown),
 		cmocka_unit_test_setup_teardown(munmap_rejects_bad_arguments, mm_setup, mm_teardown),
+		cmocka_unit_test_setup_teardown(munmap_splits_and_remap_merges, mm_setup, mm_teardown),
+		cmocka_unit_test_setup_teardown(munmap_frees_page_tables, mm_setup, mm_teardown),
 		cmocka_unit_test_setup_teardown(mmap_hugetlb_rounds_and_aligns, mm_setup, mm_teardown),
 		cmocka_unit_test_setup_teardown(mmap_pfnmap_file_is_io, mm_setup, mm_teardown),
+		cmocka_unit_test_setup_teardown(mmap_shared_anon_is_shmem, mm_setup, mm_teardown),
 		cmocka_unit_test_setup_teardown(map_count_is_limited, mm_setup, mm_teardown),
 	};
 
