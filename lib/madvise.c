@@ -190,10 +190,7 @@ static int madvise_populate(struct mm_struct *mm, unsigned long start, unsigned 
 	int locked = 1;
 
 	while (start < end) {
-		/* faultin_page_range() arrives with gup.c */
-		long pages = -EINVAL;
-
-		(void)write;
+		long pages = faultin_page_range(mm, start, end, write, &locked);
 
 		if (!locked) {
 			gupsim_mmap_read_lock(mm);

@@ -653,10 +653,26 @@ unsigned long gupsim_mmap(struct mm_struct *mm, unsigned long addr, size_t len, 
  */
 void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
-	/* faulting goes through GUP (__get_user_pages_locked), which lands with gup.c */
-	(void)mm;
-	(void)start;
-	(void)len;
+	unsigned long end = start + len;
+
+	gupsim_mmap_read_lock(mm);
+	for (struct vm_area_struct *vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = vma->vm_next) {
+		unsigned long s = start > vma->vm_start ? start : vma->vm_start;
+		unsigned long e = end < vma->vm_end ? end : vma->vm_end;
+		unsigned int gup_flags = FOLL_TOUCH;
+		int locked = 1;
+
+		if (vma->vm_flags & (VM_IO | VM_PFNMAP))
+			continue;
+		if ((vma->vm_flags & (VM_WRITE | VM_SHARED)) == VM_WRITE)
+			gup_flags |= FOLL_WRITE;
+		if (vma_is_accessible(vma))
+			gup_flags |= FOLL_FORCE;
+		(void)__get_user_pages_locked(mm, s, (e - s) >> PAGE_SHIFT, NULL, &locked,
+					      gup_flags);
+	}
+	gupsim_mmap_read_unlock(mm);
 }
 
 /* ------------------------------------------------------------------ */

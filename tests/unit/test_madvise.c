@@ -148,6 +148,47 @@ static void dontfork_advice_marks_vmas(void **state)
 	gupsim_file_put(dev);
 }
 
+static void populate_faults_in_without_references(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct mm_struct *mm = fixture_mm(state);
+	unsigned long a = mmap_anon(mm, 0, 4 * P, PROT_READ | PROT_WRITE, 0);
+	unsigned long r = mmap_anon(mm, 0, 2 * P, PROT_READ, 0);
+	unsigned long n = mmap_anon(mm, 0, P, PROT_NONE, 0);
+
+	assert_int_equal(gupsim_madvise(mm, a, 2 * P, MADV_POPULATE_READ), 0);
+	assert_ptr_equal(gupsim_follow_page(mm, a), sim->zero_page);
+	assert_ptr_equal(gupsim_follow_page(mm, a + P), sim->zero_page);
+	assert_int_equal(gupsim_madvise(mm, a + P, 3 * P, MADV_POPULATE_WRITE), 0);
+	for (int i = 1; i < 4; i++) {
+		struct folio *folio = folio_at(mm, a + i * P);
+
+		assert_true(pte_write(pte_at(mm, a + i * P)));
+		assert_true(folio_test_anon(folio) && PageAnonExclusive(&folio->page));
+		assert_int_equal(folio_ref_count(folio), 1);	/* only the mapping's */
+	}
+	assert_ptr_equal(gupsim_follow_page(mm, a), sim->zero_page);
+	/* ref §10: no VMA -ENOMEM, VMA check failure -EINVAL */
+	assert_int_equal(gupsim_madvise(mm, a + 3 * P, 2 * P, MADV_POPULATE_READ), -ENOMEM);
+	assert_int_equal(gupsim_madvise(mm, r, 2 * P, MADV_POPULATE_WRITE), -EINVAL);
+	assert_int_equal(gupsim_madvise(mm, n, P, MADV_POPULATE_READ), -EINVAL);
+	assert_int_equal(gupsim_madvise(mm, r, 2 * P, MADV_POPULATE_READ), 0);
+	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
+}
+
+static void populate_refuses_io_mappings(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct mm_struct *mm = fixture_mm(state);
+	struct file *dev = gupsim_file_create(sim, GUPSIM_FILE_PFNMAP, "dev", 2 * P);
+	unsigned long d = gupsim_mmap(mm, 0, 2 * P, PROT_READ | PROT_WRITE, MAP_SHARED, dev, 0);
+
+	/* check_vma_flags(): VM_IO | VM_PFNMAP, which populate reports as -EINVAL */
+	assert_int_equal(gupsim_madvise(mm, d, 2 * P, MADV_POPULATE_READ), -EINVAL);
+	assert_int_equal(gupsim_madvise(mm, d, 2 * P, MADV_POPULATE_WRITE), -EINVAL);
+	gupsim_file_put(dev);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, mm_setup, mm_teardown)
@@ -159,6 +200,8 @@ int main(void)
 		T(dontneed_on_hugetlb_frees_whole_huge_pages),
 		T(hugepage_advice_sets_vma_flags),
 		T(dontfork_advice_marks_vmas),
+		T(populate_faults_in_without_references),
+		T(populate_refuses_io_mappings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -359,6 +359,57 @@ static void mmap_shared_anon_is_shmem(void **state)
 	assert_int_equal(map_count(mm), 2);
 }
 
+/* ---- MAP_POPULATE ---- */
+
+static void map_populate_faults_like_the_kernel(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct mm_struct *mm = fixture_mm(state);
+	unsigned long w = mmap_anon(mm, 0, 4 * P, PROT_READ | PROT_WRITE, MAP_POPULATE);
+	unsigned long r = mmap_anon(mm, 0x200000000000UL, 4 * P, PROT_READ, MAP_POPULATE);
+	unsigned long n = mmap_anon(mm, 0x210000000000UL, 4 * P, PROT_NONE, MAP_POPULATE);
+	unsigned long nb = mmap_anon(mm, 0x220000000000UL, P, PROT_READ | PROT_WRITE,
+				     MAP_POPULATE | MAP_NONBLOCK);
+
+	for (int i = 0; i < 4; i++) {
+		pteval_t e = pte_at(mm, w + i * P);
+		struct folio *folio = folio_at(mm, w + i * P);
+
+		/* private writable: write faults, exclusive anon pages */
+		assert_true(pte_present(e) && pte_write(e) && pte_dirty(e));
+		assert_true(folio_test_anon(folio));
+		assert_true(PageAnonExclusive(&folio->page));
+		/* read-only: the zero page */
+		assert_ptr_equal(gupsim_follow_page(mm, r + i * P), sim->zero_page);
+		/* PROT_NONE: nothing, and no error */
+		assert_int_equal(pte_at(mm, n + i * P), 0);
+	}
+	assert_int_equal(pte_at(mm, nb), 0);
+	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
+}
+
+static void map_populate_of_a_shared_file_reads_its_pages(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct mm_struct *mm = fixture_mm(state);
+	struct file *file = gupsim_file_create(sim, GUPSIM_FILE_SHMEM, "f", 4 * P);
+	unsigned long s = gupsim_mmap(mm, 0, 4 * P, PROT_READ | PROT_WRITE,
+				      MAP_SHARED | MAP_POPULATE, file, 0);
+
+	for (int i = 0; i < 4; i++) {
+		pteval_t e = pte_at(mm, s + i * P);
+		struct folio *folio = folio_at(mm, s + i * P);
+
+		/* shared: read faults (FOLL_FORCE, no FOLL_WRITE) map the cache's pages */
+		assert_true(pte_present(e));
+		assert_false(pte_dirty(e));
+		assert_false(folio_test_anon(folio));
+		assert_int_equal(folio->index, i);
+	}
+	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
+	gupsim_file_put(file);
+}
+
 /* ---- max_map_count ---- */
 
 static void map_count_is_limited(void **state)
@@ -416,6 +467,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(mmap_hugetlb_rounds_and_aligns, mm_setup, mm_teardown),
 		cmocka_unit_test_setup_teardown(mmap_pfnmap_file_is_io, mm_setup, mm_teardown),
 		cmocka_unit_test_setup_teardown(mmap_shared_anon_is_shmem, mm_setup, mm_teardown),
+		cmocka_unit_test_setup_teardown(map_populate_faults_like_the_kernel, mm_setup,
+						mm_teardown),
+		cmocka_unit_test_setup_teardown(map_populate_of_a_shared_file_reads_its_pages, mm_setup,
+						mm_teardown),
 		cmocka_unit_test_setup_teardown(map_count_is_limited, mm_setup, mm_teardown),
 	};
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
- * User accesses racing MADV_DONTNEED in another thread (under the mmap
- * lock for reading, as in the kernel): a read
+ * User accesses racing MADV_DONTNEED and MADV_POPULATE_WRITE in another
+ * thread (both under the mmap lock for reading, as in the kernel): a read
  * sees the last value written or zero, never a freed page; the machine is
  * consistent afterwards and every page comes back. Run under TSan in CI.
  */
@@ -49,7 +49,8 @@ static void *zapper(void *arg)
 
 		if (first + len > PAGES)
 			len = PAGES - first;
-		if (gupsim_madvise(r->mm, r->base + first * P, len * P, MADV_DONTNEED))
+		if (gupsim_madvise(r->mm, r->base + first * P, len * P,
+				   (n & 3) ? MADV_DONTNEED : MADV_POPULATE_WRITE))
 			r->bad++;
 		n++;
 	}
