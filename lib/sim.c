@@ -32,14 +32,17 @@ void gupsim_config_init(struct gupsim_config *cfg)
 
 static int config_check(const struct gupsim_config *cfg)
 {
-	unsigned long total = cfg->normal_mb + cfg->movable_mb + cfg->device_mb;
+	unsigned long total;
 
-	if (cfg->normal_mb < 4 || total > GUPSIM_MAX_MB)
+	/* each size first, so that their sum cannot wrap around */
+	if (cfg->normal_mb < 4 || cfg->normal_mb > GUPSIM_MAX_MB ||
+	    cfg->movable_mb > GUPSIM_MAX_MB || cfg->device_mb > GUPSIM_MAX_MB)
 		return -EINVAL;
-	if (total < cfg->normal_mb)	/* overflow */
+	total = cfg->normal_mb + cfg->movable_mb + cfg->device_mb;
+	if (total > GUPSIM_MAX_MB)
 		return -EINVAL;
 	/* CMA is made of whole 2 MiB pageblocks and leaves NORMAL some room */
-	if (cfg->cma_mb % 2 || cfg->cma_mb + 2 > cfg->normal_mb)
+	if (cfg->cma_mb % 2 || cfg->cma_mb > cfg->normal_mb - 2)
 		return -EINVAL;
 	if (cfg->movable_mb % 2 || cfg->device_mb % 2)
 		return -EINVAL;
