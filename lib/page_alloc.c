@@ -206,6 +206,10 @@ static struct page *pool_alloc(struct gupsim *sim, struct buddy_pool *pool, unsi
 		init_free_head(sim, pfn + (1UL << o));
 		free_list_add(pool, pfn_page(sim, pfn + (1UL << o)), o);
 	}
+	/* claim the block's never-touched struct pages under the lock, so
+	 * that gupsim_pfn_to_page() leaves them to prep_compound_page() */
+	for (unsigned long i = 1; i < (1UL << order); i++)
+		page_set_sim(page + i, sim);
 	atomic_long_sub(1L << order, &pool->nr_free);
 	return page;
 }
@@ -315,10 +319,11 @@ struct folio *device_folio_alloc(struct gupsim *sim, unsigned long pgmap_type)
 		sim->device_free = page->buddy_next;
 	else if (sim->device_next_pfn < sim->zone_end[ZONE_DEVICE])
 		page = pfn_page(sim, sim->device_next_pfn++);
+	if (page)
+		page_set_sim(page, sim);	/* claimed under the lock, see pool_alloc() */
 	pthread_mutex_unlock(&sim->zone_lock);
 	if (!page)
 		return NULL;
-	page_set_sim(page, sim);
 	prep_compound_page(page, 0);
 	SetPageFlag(page, PG_device);
 	page->private = pgmap_type;
@@ -458,16 +463,41 @@ unsigned long gupsim_nr_free_pages(struct gupsim *sim)
 	return gupsim_zone_free_pages(sim, ZONE_NORMAL) + gupsim_zone_free_pages(sim, ZONE_MOVABLE);
 }
 
+/*
+ * The memmap is touched lazily: a free block describes itself in its first
+ * struct page only, and the others are still all zeros (no machine, no
+ * zone, mapcount 0 instead of -1). Before handing such a page to a caller,
+ * initialise it as the free page it is. Under zone_lock: the allocator
+ * claims a block's struct pages under the same lock (pool_alloc()).
+ */
+static struct page *pfn_to_page_init(struct gupsim *sim, unsigned long pfn)
+{
+	struct page *page = pfn_to_page_sim(sim, pfn);
+
+	if (!page)
+		return NULL;
+	pthread_mutex_lock(&sim->zone_lock);
+	if (!page->sim) {
+		WRITE_ONCE_UL(&page->flags, zone_flags(sim, pfn));
+		WRITE_ONCE_UL(&page->compound_head, 0);
+		atomic_set(&page->_refcount, 0);
+		atomic_set(&page->_mapcount, -1);
+		page->sim = sim;
+	}
+	pthread_mutex_unlock(&sim->zone_lock);
+	return page;
+}
+
 struct page *gupsim_pfn_to_page(struct gupsim *sim, unsigned long pfn)
 {
-	return pfn_to_page_sim(sim, pfn);
+	return pfn_to_page_init(sim, pfn);
 }
 
 struct page *gupsim_pfn_to_page_current(unsigned long pfn)
 {
 	struct mm_struct *mm = get_current()->mm;
 
-	return mm ? pfn_to_page_sim(mm->sim, pfn) : NULL;
+	return mm ? pfn_to_page_init(mm->sim, pfn) : NULL;
 }
 
 unsigned long gupsim_page_to_pfn(const struct page *page)
