@@ -275,7 +275,7 @@ void sanity_check_pinned_pages(struct page **pages, unsigned long npages)
 		struct page *page = pages[i];
 		struct folio *folio;
 
-		if (!page || !page->sim->cfg.debug_pins)
+		if (!page || page_uninit(page) || !page->sim->cfg.debug_pins)
 			continue;
 		folio = page_folio(page);
 		if (is_zero_page(page) || !folio_test_anon(folio))
@@ -317,6 +317,42 @@ static unsigned long folio_run(struct page **pages, unsigned long i, unsigned lo
 	return nr;
 }
 
+/* Does @folio hold at least @pins pins (as far as the counts tell)? */
+static bool folio_holds_pins(struct folio *folio, int pins)
+{
+	if (is_zero_folio(folio))
+		return true;
+	if (folio_has_pincount(folio))
+		return atomic_read(&folio->_pincount) >= pins;
+	return (unsigned int)folio_ref_count(folio) >=
+	       (unsigned int)pin_bias(pins, GUP_PIN_COUNTING_BIAS);
+}
+
+/*
+ * The _dirty_lock variants: dirty the folio once per run (ref §2.3), then
+ * release. A folio that does not hold the pins is left clean: the unpin
+ * WARNs and changes nothing (api.md §9.2).
+ */
+static void gup_put_folio_dirty(struct folio *folio, int pins, bool make_dirty)
+{
+	if (make_dirty && !folio_test_dirty(folio) && folio_holds_pins(folio, pins)) {
+		folio_lock(folio);
+		folio_mark_dirty(folio);
+		folio_unlock(folio);
+	}
+	gup_put_folio(folio, pins, FOLL_PIN);
+}
+
+/* An entry no pin call can have returned (see page_uninit()). */
+static bool uninit_page_arg(struct gupsim *sim, const struct page *page, const char *func)
+{
+	if (likely(!page_uninit(page)))
+		return false;
+	gupsim_warn(sim, __FILE__, __LINE__, func,
+		    "struct page %p is not part of any folio (never initialised)\n", (void *)page);
+	return true;
+}
+
 static void unpin_pages_common(struct page **pages, unsigned long npages, bool make_dirty)
 {
 	for (unsigned long i = 0; i < npages; ) {
@@ -327,14 +363,13 @@ static void unpin_pages_common(struct page **pages, unsigned long npages, bool m
 			i++;
 			continue;
 		}
+		if (uninit_page_arg(pages_sim(pages, npages), pages[i], __func__)) {
+			i++;
+			continue;
+		}
 		folio = page_folio(pages[i]);
 		nr = folio_run(pages, i, npages, folio);
-		if (make_dirty && !folio_test_dirty(folio)) {
-			folio_lock(folio);
-			folio_mark_dirty(folio);
-			folio_unlock(folio);
-		}
-		gup_put_folio(folio, (int)nr, FOLL_PIN);
+		gup_put_folio_dirty(folio, (int)nr, make_dirty);
 		i += nr;
 	}
 }
@@ -376,13 +411,15 @@ void gupsim_unpin_user_pages_dirty_lock(struct page **pages, unsigned long npage
 				    "NULL page at index %lu\n", i);
 			return;
 		}
+		if (uninit_page_arg(pages_sim(pages, npages), pages[i], __func__))
+			return;
 	}
 	unpin_pages_common(pages, npages, true);
 }
 
 void gupsim_unpin_user_page(struct page *page)
 {
-	if (!page)
+	if (!page || uninit_page_arg(NULL, page, __func__))
 		return;
 	sanity_check_pinned_pages(&page, 1);
 	gup_put_folio(page_folio(page), 1, FOLL_PIN);
@@ -395,7 +432,7 @@ void gupsim_unpin_user_page_range_dirty_lock(struct page *page, unsigned long np
 	struct gupsim *sim;
 	unsigned long pfn;
 
-	if (!page || !npages)
+	if (!page || !npages || uninit_page_arg(NULL, page, __func__))
 		return;
 	sim = page->sim;
 	pfn = page_to_pfn(page);
@@ -404,28 +441,28 @@ void gupsim_unpin_user_page_range_dirty_lock(struct page *page, unsigned long np
 		return;
 	for (unsigned long i = 0, nr; i < npages; i += nr) {
 		struct page *p = page + i;
-		struct folio *folio = page_folio(p);
+		struct folio *folio;
 
+		if (uninit_page_arg(sim, p, __func__)) {	/* past the pinned folios */
+			nr = 1;
+			continue;
+		}
+		folio = page_folio(p);
 		nr = min_t(unsigned long, npages - i,
 			   (unsigned long)folio_nr_pages(folio) - (unsigned long)(p - &folio->page));
-		if (make_dirty && !folio_test_dirty(folio)) {
-			folio_lock(folio);
-			folio_mark_dirty(folio);
-			folio_unlock(folio);
-		}
-		gup_put_folio(folio, (int)nr, FOLL_PIN);
+		gup_put_folio_dirty(folio, (int)nr, make_dirty);
 	}
 }
 
 void gupsim_unpin_folio(struct folio *folio)
 {
-	if (folio)
+	if (folio && !uninit_page_arg(NULL, &folio->page, __func__))
 		gup_put_folio(folio, 1, FOLL_PIN);
 }
 
 void gupsim_unpin_user_folio(struct folio *folio, unsigned long npages)
 {
-	if (!folio || !npages)
+	if (!folio || !npages || uninit_page_arg(NULL, &folio->page, __func__))
 		return;
 	/* a folio never holds more than INT_MAX pins (the kernel's int refs) */
 	if (WARN(folio->sim, npages > (unsigned long)INT32_MAX,
@@ -453,27 +490,28 @@ void gupsim_unpin_folios(struct folio **folios, unsigned long nfolios)
 		}
 		while (i + nr < nfolios && folios[i + nr] == folios[i])
 			nr++;
-		gup_put_folio(folios[i], (int)nr, FOLL_PIN);
+		if (!uninit_page_arg(NULL, &folios[i]->page, __func__))
+			gup_put_folio(folios[i], (int)nr, FOLL_PIN);
 		i += nr;
 	}
 }
 
 int gupsim_try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 {
-	if (!folio || refs <= 0)
+	if (!folio || refs <= 0 || page_uninit(&folio->page))
 		return -EINVAL;
 	return try_grab_folio(folio, refs, flags);
 }
 
 void gupsim_folio_add_pin(struct folio *folio)
 {
-	if (folio)
+	if (folio && !uninit_page_arg(NULL, &folio->page, __func__))
 		folio_add_pin(folio);
 }
 
 int gupsim_folio_add_pins(struct folio *folio, unsigned int pins)
 {
-	if (!folio || !pins || pins > (unsigned int)INT32_MAX)
+	if (!folio || !pins || pins > (unsigned int)INT32_MAX || page_uninit(&folio->page))
 		return -EINVAL;
 	return folio_add_pins(folio, pins);
 }
@@ -490,5 +528,5 @@ bool gupsim_page_maybe_dma_pinned(struct page *page)
 
 bool gupsim_folio_is_longterm_pinnable(struct folio *folio)
 {
-	return folio && folio_is_longterm_pinnable(folio);
+	return folio && !page_uninit(&folio->page) && folio_is_longterm_pinnable(folio);
 }

@@ -117,6 +117,13 @@ static inline int folio_ref_count(const struct folio *folio)
 {
 	return atomic_read(&folio->_refcount);
 }
+/*
+ * A struct page the machine never initialised: the memmap is touched
+ * lazily, so the inner pages of a free block are still all zeros. Only
+ * pointer arithmetic past a folio reaches one (gupsim_pfn_to_page()
+ * initialises what it returns); exported calls refuse them.
+ */
+static inline bool page_uninit(const struct page *page) { return !page->sim; }
 static inline struct gupsim *folio_sim(const struct folio *folio) { return folio->sim; }
 static inline struct gupsim *page_sim(const struct page *page) { return page->sim; }
 

@@ -502,12 +502,12 @@ struct page *gupsim_pfn_to_page_current(unsigned long pfn)
 
 unsigned long gupsim_page_to_pfn(const struct page *page)
 {
-	return page ? page_to_pfn(page) : 0;
+	return page && !page_uninit(page) ? page_to_pfn(page) : 0;
 }
 
 void *gupsim_page_address(const struct page *page)
 {
-	return page ? page_address(page) : NULL;
+	return page && !page_uninit(page) ? page_address(page) : NULL;
 }
 
 enum zone_type gupsim_page_zonenum(const struct page *page)
@@ -521,5 +521,5 @@ enum zone_type gupsim_page_zonenum(const struct page *page)
 
 bool gupsim_is_migrate_cma_page(const struct page *page)
 {
-	return page && is_migrate_cma_page(page);
+	return page && !page_uninit(page) && is_migrate_cma_page(page);
 }

@@ -53,15 +53,15 @@ struct folio *gupsim_huge_zero_folio(struct gupsim *sim)
 
 bool gupsim_is_zero_page(const struct page *page)
 {
-	return page && is_zero_page(page);
+	return page && !page_uninit(page) && is_zero_page(page);
 }
 
 bool gupsim_is_zero_folio(const struct folio *folio)
 {
-	return folio && is_zero_folio(folio);
+	return folio && !page_uninit(&folio->page) && is_zero_folio(folio);
 }
 
 bool gupsim_is_huge_zero_folio(const struct folio *folio)
 {
-	return folio && is_huge_zero_folio(folio);
+	return folio && !page_uninit(&folio->page) && is_huge_zero_folio(folio);
 }
