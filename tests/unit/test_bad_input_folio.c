@@ -314,6 +314,11 @@ static void unpin_without_pin_warns_and_changes_nothing(void **state)
 	gupsim_unpin_user_page_range_dirty_lock(&thp->page, 1, false);
 	gupsim_unpin_folios(folios, 2);
 	bi_expect_warns(state, 12);
+	/* the dirtying variants refuse before they dirty anything */
+	gupsim_unpin_user_pages_dirty_lock(pages, 2, true);
+	gupsim_unpin_user_page_range_dirty_lock(&thp->page, 2, true);
+	gupsim_unpin_user_page_range_dirty_lock(&f->page, 1, true);
+	bi_expect_warns(state, 4);
 	bi_assert_counts(f, cf);
 	bi_assert_counts(thp, ct);
 	bi_assert_unchanged(sim, &s);
@@ -558,6 +563,61 @@ static void queries_on_freed_folio_are_safe(void **state)
 	bi_expect_warns(state, 0);
 }
 
+/*
+ * Pointer arithmetic past a folio reaches struct pages the machine never
+ * initialised (the memmap is touched lazily): queries answer neutrally,
+ * grabs are -EINVAL, unpins WARN and skip them.
+ */
+static void pages_past_a_folio_are_refused(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct folio *f = alloc(state, 0);
+	struct page *stray = &f->page + 1001;	/* inside a free block */
+	struct folio *stray_folio = (struct folio *)stray;
+	struct page *pages[2] = { &f->page, stray };
+	struct bi_snapshot s;
+
+	assert_int_equal(gupsim_try_grab_folio(f, 1, FOLL_PIN), 0);
+	bi_snap(sim, &s);
+	assert_int_equal(gupsim_page_to_pfn(stray), 0);
+	assert_null(gupsim_page_address(stray));
+	assert_false(gupsim_is_zero_page(stray));
+	assert_false(gupsim_is_zero_folio(stray_folio));
+	assert_false(gupsim_is_huge_zero_folio(stray_folio));
+	assert_false(gupsim_is_migrate_cma_page(stray));
+	assert_false(gupsim_folio_is_longterm_pinnable(stray_folio));
+	assert_false(gupsim_folio_maybe_dma_pinned(stray_folio));
+	assert_int_equal(gupsim_try_grab_folio(stray_folio, 1, FOLL_PIN), -EINVAL);
+	assert_int_equal(gupsim_try_grab_folio(stray_folio, 1, FOLL_GET), -EINVAL);
+	assert_int_equal(gupsim_folio_add_pins(stray_folio, 1), -EINVAL);
+	/* no machine to tell: these WARNs go to stderr */
+	gupsim_folio_add_pin(stray_folio);
+	gupsim_unpin_user_page(stray);
+	gupsim_unpin_folio(stray_folio);
+	gupsim_unpin_user_folio(stray_folio, 1);
+	gupsim_unpin_folios(&stray_folio, 1);
+	gupsim_unpin_user_page_range_dirty_lock(stray, 1, true);
+	bi_expect_warns(state, 0);
+	/* the dirtying variant refuses the whole array */
+	gupsim_unpin_user_pages_dirty_lock(pages, 2, true);
+	bi_expect_warns(state, 1);
+	assert_false(gupsim_folio_test_dirty(f));
+	bi_assert_unchanged(sim, &s);
+	assert_int_equal(gupsim_folio_ref_count(f), 1 + 1024);
+
+	/* the others release what they can and skip the stray entry */
+	gupsim_unpin_user_pages(pages, 2);
+	bi_expect_warn_text(state, "never initialised");
+	bi_expect_warns(state, 1);
+	assert_int_equal(gupsim_folio_ref_count(f), 1);
+	assert_int_equal(gupsim_try_grab_folio(f, 1, FOLL_PIN), 0);
+	/* f, the free head of the next block, then a never-touched page */
+	gupsim_unpin_user_page_range_dirty_lock(&f->page, 3, false);
+	bi_expect_warns(state, 2);
+	assert_int_equal(gupsim_folio_ref_count(f), 1);
+	gupsim_folio_put(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +660,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(folio_unlock_of_unlocked_folio_warns,
 						sim_setup, sim_teardown),
 		cmocka_unit_test_setup_teardown(queries_on_freed_folio_are_safe,
+						sim_setup, sim_teardown),
+		cmocka_unit_test_setup_teardown(pages_past_a_folio_are_refused,
 						sim_setup, sim_teardown),
 	};
 
