@@ -1,10 +1,15 @@
 // SPDX-License-Identifier: MIT
 /*
  * Files and the page cache: kinds and their mapping flags, the cache's
- * references, hugetlbfs and ZONE_DEVICE folios, and the i_mmap list. Truncation and writeback are in test_writeback.c.
+ * references, hugetlbfs and ZONE_DEVICE folios, the i_mmap list, and the
+ * page cache shared by the mms that map a file. Truncation and writeback are in test_writeback.c.
  */
+#include <sys/mman.h>
+
 #include "helpers.h"
 #include "internal.h"
+
+#define RW	(PROT_READ | PROT_WRITE)
 
 static int sim_setup_files(void **state)
 {
@@ -381,6 +386,119 @@ static void files_left_behind_go_with_the_machine(void **state)
 	assert_int_equal(atomic_read(&file->refcount), 2);
 }
 
+/* ---- mappings: the page cache shared between mms ---- */
+
+static struct mm_struct *mm_new(void **state)
+{
+	struct mm_struct *mm = gupsim_mm_create(fixture_sim(state));
+
+	assert_non_null(mm);
+	return mm;
+}
+
+static unsigned long map(struct mm_struct *mm, size_t len, int flags, struct file *file)
+{
+	unsigned long addr = gupsim_mmap(mm, 0, len, RW, flags, file, 0);
+
+	assert_false(IS_ERR_VALUE(addr));
+	return addr;
+}
+
+static void put_str(struct mm_struct *mm, unsigned long addr, const char *s)
+{
+	assert_int_equal(gupsim_write(mm, addr, s, strlen(s) + 1), (long)strlen(s) + 1);
+}
+
+static void assert_reads(struct mm_struct *mm, unsigned long addr, const char *s)
+{
+	char buf[64] = { 0 };
+
+	assert_int_equal(gupsim_read(mm, addr, buf, strlen(s) + 1), (long)strlen(s) + 1);
+	assert_string_equal(buf, s);
+}
+
+static void shared_mappings_of_two_mms_share_the_page_cache(void **state)
+{
+	static const enum gupsim_file_kind kinds[] = {
+		GUPSIM_FILE_REGULAR, GUPSIM_FILE_SHMEM, GUPSIM_FILE_MEMFD,
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
+		struct file *file = create(state, kinds[i], 2 * PAGE_SIZE);
+		struct mm_struct *a = mm_new(state), *b = mm_new(state);
+		unsigned long va = map(a, 2 * PAGE_SIZE, MAP_SHARED, file);
+		unsigned long vb = map(b, 2 * PAGE_SIZE, MAP_SHARED, file);
+		struct folio *folio;
+
+		/* a mapping holds its own reference: closing the file is fine */
+		gupsim_file_put(file);
+		put_str(a, va + PAGE_SIZE + 10, "written by a");
+		assert_reads(b, vb + PAGE_SIZE + 10, "written by a");
+		folio = page_folio(gupsim_follow_page(a, va + PAGE_SIZE));
+		assert_ptr_equal(page_folio(gupsim_follow_page(b, vb + PAGE_SIZE)), folio);
+		assert_ptr_equal(folio->mapping, &file->mapping);
+		assert_int_equal(folio->index, 1);
+		/* the cache's reference and one per PTE */
+		assert_int_equal(folio_mapcount(folio), 2);
+		assert_int_equal(folio_ref_count(folio), 3);
+		put_str(b, vb + PAGE_SIZE + 10, "and by b");
+		assert_reads(a, va + PAGE_SIZE + 10, "and by b");
+		gupsim_mm_put(a);
+		assert_int_equal(folio_ref_count(folio), 2);
+		gupsim_mm_put(b);	/* the last reference to the file */
+	}
+}
+
+static void map_private_writes_stay_private(void **state)
+{
+	struct file *file = create(state, GUPSIM_FILE_REGULAR, PAGE_SIZE);
+	struct mm_struct *a = mm_new(state), *b = mm_new(state);
+	unsigned long shared = map(a, PAGE_SIZE, MAP_SHARED, file);
+	unsigned long priv = map(b, PAGE_SIZE, MAP_PRIVATE, file);
+	struct folio *cached;
+
+	put_str(a, shared, "file data");
+	/* before any write, the private mapping maps the page-cache page */
+	assert_reads(b, priv, "file data");
+	cached = page_folio(gupsim_follow_page(a, shared));
+	assert_ptr_equal(page_folio(gupsim_follow_page(b, priv)), cached);
+	put_str(a, shared, "update");
+	assert_reads(b, priv, "update");
+	/* a private write COWs to an anon page: the file does not see it */
+	put_str(b, priv, "private");
+	assert_true(folio_test_anon(page_folio(gupsim_follow_page(b, priv))));
+	assert_reads(a, shared, "update");
+	/* and the private copy no longer sees the file */
+	put_str(a, shared, "later");
+	assert_reads(b, priv, "private");
+	assert_int_equal(folio_mapcount(cached), 1);
+	gupsim_mm_put(a);
+	gupsim_mm_put(b);
+	gupsim_file_put(file);
+}
+
+static void hugetlbfs_shared_mappings_share_the_huge_folio(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct file *file = create(state, GUPSIM_FILE_HUGETLBFS, PMD_SIZE);
+	struct mm_struct *a = mm_new(state), *b = mm_new(state);
+	unsigned long va = map(a, PMD_SIZE, MAP_SHARED, file);
+	unsigned long vb = map(b, PMD_SIZE, MAP_SHARED, file);
+	struct folio *folio;
+
+	put_str(a, va + 300 * PAGE_SIZE, "huge");
+	assert_reads(b, vb + 300 * PAGE_SIZE, "huge");
+	folio = page_folio(gupsim_follow_page(b, vb));
+	assert_true(folio_test_hugetlb(folio));
+	assert_ptr_equal(page_folio(gupsim_follow_page(a, va + PMD_SIZE - 1)), folio);
+	assert_int_equal(folio_ref_count(folio), HPAGE_PMD_NR + 2);
+	assert_int_equal(sim->hstates[0].nr_free, 3);
+	gupsim_mm_put(a);
+	gupsim_mm_put(b);
+	gupsim_file_put(file);
+	assert_int_equal(sim->hstates[0].nr_free, 4);
+}
+
 #define T(fn, setup) cmocka_unit_test_setup_teardown(fn, setup, sim_teardown)
 
 int main(void)
@@ -402,6 +520,9 @@ int main(void)
 		T(vma_predicates_follow_the_mapping, sim_setup_files),
 		T(dax_mappings_are_fsdax_and_dirty_tracked, sim_setup_files),
 		T(files_left_behind_go_with_the_machine, sim_setup_files),
+		T(shared_mappings_of_two_mms_share_the_page_cache, sim_setup_files),
+		T(map_private_writes_stay_private, sim_setup_files),
+		T(hugetlbfs_shared_mappings_share_the_huge_folio, sim_setup_files),
 	};
 
 	return cmocka_run_group_tests_name("file", tests, NULL, NULL);
