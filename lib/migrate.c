@@ -181,7 +181,7 @@ static void trace_migrate(struct folio *src, struct folio *dst, long ret)
 	struct gupsim *sim = folio_sim(src);
 	struct gupsim_trace_record rec = {
 		.event = GUPSIM_TRACE_MIGRATE,
-		.name = "mm_migrate_longterm_pin",
+		.name = "migrate_folio_longterm",
 		.nr = (unsigned long)folio_nr_pages(src),
 		.ret = ret,
 		.pfn = page_to_pfn(&src->page),
