@@ -287,6 +287,9 @@ void anon_vma_get(struct anon_vma *av);
 void anon_vma_put(struct anon_vma *av);
 int anon_vma_add_mm(struct anon_vma *av, struct mm_struct *mm);
 void anon_vma_remove_mm(struct anon_vma *av, struct mm_struct *mm);
+/* fork: move @child from its own family into @parent's (before it maps
+ * anon folios of its own); 0 or -ENOMEM. */
+int anon_vma_fork(struct mm_struct *child, struct mm_struct *parent);
 
 void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 			     unsigned long address, bool exclusive);

@@ -108,6 +108,29 @@ void anon_vma_remove_mm(struct anon_vma *av, struct mm_struct *mm)
 	pthread_mutex_unlock(&av->lock);
 }
 
+/*
+ * fork: @child leaves the family mm_alloc() gave it and joins @parent's,
+ * so that rmap_walk() finds the anon folios they will share (the kernel
+ * links each child VMA into its parent's anon_vma chain, anon_vma_fork()).
+ * Call it before the child maps an anon folio of its own. 0 or -ENOMEM.
+ */
+int anon_vma_fork(struct mm_struct *child, struct mm_struct *parent)
+{
+	struct anon_vma *own = child->anon_vma, *av = parent->anon_vma;
+	int err;
+
+	if (own == av)
+		return 0;
+	err = anon_vma_add_mm(av, child);
+	if (err)
+		return err;
+	anon_vma_get(av);
+	child->anon_vma = av;
+	anon_vma_remove_mm(own, child);
+	anon_vma_put(own);
+	return 0;
+}
+
 /* ------------------------------------------------------------------ */
 /* Adding and removing mappings */
 

@@ -266,11 +266,11 @@ static struct mm_struct *family_member(struct mm_struct *mm)
 	struct mm_struct *child = gupsim_mm_create(mm->sim);
 
 	assert_non_null(child);
-	anon_vma_remove_mm(child->anon_vma, child);
-	anon_vma_put(child->anon_vma);
-	child->anon_vma = mm->anon_vma;
-	anon_vma_get(mm->anon_vma);
-	assert_int_equal(anon_vma_add_mm(mm->anon_vma, child), 0);
+	assert_ptr_not_equal(child->anon_vma, mm->anon_vma);
+	assert_int_equal(anon_vma_fork(child, mm), 0);
+	assert_ptr_equal(child->anon_vma, mm->anon_vma);
+	assert_int_equal(mm->anon_vma->nr_mms, 2);
+	assert_int_equal(atomic_read(&mm->anon_vma->refcount), 2);
 	return child;
 }
 
