@@ -117,7 +117,7 @@ static bool gup_fast_leaf(struct gup_fast_walk *w, pteval_t orig, const pteval_t
 	unsigned long leaf_size = 1UL << pt_shift(level);
 	int refs = (int)((end - addr) >> PAGE_SHIFT);
 	struct folio *folio;
-	struct page *page;
+	struct page *page, **dst;
 
 	if (!pte_access_permitted(orig, w->flags & FOLL_WRITE))
 		return false;
@@ -129,8 +129,11 @@ static bool gup_fast_leaf(struct gup_fast_walk *w, pteval_t orig, const pteval_t
 		return false;
 	if (!gup_fast_keep(w, folio, &folio->page, orig, entry, refs))
 		return false;
+	/* a local cursor: the stores cannot alias w->nr */
+	dst = w->pages + w->nr;
 	for (int i = 0; i < refs; i++)
-		w->pages[w->nr++] = page + i;
+		dst[i] = page + i;
+	w->nr += (unsigned long)refs;
 	return true;
 }
 

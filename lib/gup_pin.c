@@ -271,7 +271,18 @@ int folio_add_pins(struct folio *folio, unsigned int pins)
  */
 void sanity_check_pinned_pages(struct page **pages, unsigned long npages)
 {
-	for (unsigned long i = 0; i < npages; i++) {
+	unsigned long i = 0;
+
+	/*
+	 * Compiled out of the kernel without CONFIG_DEBUG_VM: test the
+	 * machine's switch once per call, not once per page (the pages of
+	 * one call belong to one machine).
+	 */
+	while (i < npages && !pages[i])
+		i++;
+	if (i == npages || !pages[i]->sim->cfg.debug_pins)
+		return;
+	for (; i < npages; i++) {
 		struct page *page = pages[i];
 		struct folio *folio;
 
@@ -306,13 +317,22 @@ static struct gupsim *pages_sim(struct page **pages, unsigned long npages)
 	return NULL;
 }
 
-/* Runs of consecutive entries that belong to the same folio. */
+/*
+ * Runs of consecutive entries that belong to the same folio. A folio's
+ * pages are one stretch of the machine's memmap, so an entry belongs to
+ * @folio iff it points inside that stretch. No struct page is read, so
+ * unpinning a THP's 512 entries reads the array, not 512 struct pages
+ * (ref §2.3: the grouping only batches the atomics). NULL and other
+ * machines' pages fall outside the stretch.
+ */
 static unsigned long folio_run(struct page **pages, unsigned long i, unsigned long npages,
 			       struct folio *folio)
 {
+	uintptr_t first = (uintptr_t)&folio->page;
+	uintptr_t span = (uintptr_t)folio_nr_pages(folio) * sizeof(struct page);
 	unsigned long nr = 1;
 
-	while (i + nr < npages && pages[i + nr] && page_folio(pages[i + nr]) == folio)
+	while (i + nr < npages && (uintptr_t)pages[i + nr] - first < span)
 		nr++;
 	return nr;
 }
