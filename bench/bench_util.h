@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * gupsim-bench's measuring kit: CLOCK_MONOTONIC, calibrated repetitions,
+ * medians of samples, worker threads released together, and the result
+ * table / CSV.
+ */
+#ifndef GUPSIM_BENCH_UTIL_H
+#define GUPSIM_BENCH_UTIL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Nanoseconds on CLOCK_MONOTONIC. */
+long long bench_now_ns(void);
+
+/*
+ * One timed body: run @reps repetitions and return the nanoseconds that
+ * count (set-up and tear-down inside a repetition may be left out).
+ */
+typedef long long (*bench_body_fn)(void *arg, unsigned long reps);
+
+struct bench_opts {
+	unsigned int samples;		/* samples per measurement (median taken) */
+	long long sample_ns;		/* target duration of one sample */
+	unsigned int warmup;		/* untimed repetitions first */
+};
+
+/*
+ * The median over opts->samples samples of ns per unit, where one
+ * repetition of @body does @units_per_rep units (pages). The repetitions
+ * per sample are calibrated so that a sample lasts about opts->sample_ns.
+ */
+double bench_measure(const struct bench_opts *opts, bench_body_fn body, void *arg,
+		     double units_per_rep);
+
+/*
+ * Run @fn(arg, index, reps) on @nthreads threads released together by a
+ * barrier; returns the wall time from the release to the last finish.
+ */
+typedef void (*bench_thread_fn)(void *arg, unsigned int index, unsigned long reps);
+long long bench_run_threads(unsigned int nthreads, bench_thread_fn fn, void *arg,
+			    unsigned long reps);
+
+/* One row of results. */
+struct bench_row {
+	const char *name;
+	unsigned int threads;
+	unsigned int pages_per_call;
+	double ns_per_page;		/* < 0: not measured (n/a) */
+	double floor_ns;		/* the floor it is compared with */
+	const char *note;
+};
+
+void bench_table_header(FILE *out);
+void bench_table_row(FILE *out, const struct bench_row *row);
+/* CSV: case,threads,pages_per_call,ns_per_page,ratio_to_floor */
+void bench_csv_header(FILE *out);
+void bench_csv_row(FILE *out, const struct bench_row *row);
+
+/* Resident set size of this process in bytes (/proc/self/statm). */
+unsigned long bench_rss_bytes(void);
+
+#endif /* GUPSIM_BENCH_UTIL_H */
