@@ -394,7 +394,7 @@ static void destroy_with_live_mms_files_and_pins(void **state)
 	struct mm_struct *mm, *mm2;
 	struct file *file, *unmapped;
 	struct folio *f;
-	unsigned long addr;
+	unsigned long addr, anon;
 
 	(void)state;
 	gupsim_config_init(&cfg);
@@ -414,16 +414,30 @@ static void destroy_with_live_mms_files_and_pins(void **state)
 	assert_non_null(unmapped);
 	addr = gupsim_mmap(mm, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, file, 0);
 	assert_false(GUPSIM_IS_ERR_VALUE(addr));
-	addr = gupsim_mmap(mm2, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
+	anon = gupsim_mmap(mm2, 0, 2 * PMD_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
-	assert_false(GUPSIM_IS_ERR_VALUE(addr));
+	assert_false(GUPSIM_IS_ERR_VALUE(anon));
 	addr = gupsim_mmap(mm2, 0, PMD_SIZE, PROT_READ | PROT_WRITE,
 			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, NULL, 0);
 	assert_false(GUPSIM_IS_ERR_VALUE(addr));
+	/* populated: THPs, a hugetlb page, page cache */
+	assert_int_equal(gupsim_madvise(mm2, anon, 2 * PMD_SIZE, MADV_HUGEPAGE), 0);
+	assert_int_equal(gupsim_madvise(mm2, anon, 2 * PMD_SIZE, MADV_POPULATE_WRITE), 0);
+	assert_int_equal(gupsim_madvise(mm2, addr, PMD_SIZE, MADV_POPULATE_WRITE), 0);
 	f = gupsim_folio_alloc(sim, 2, 0);	/* never put */
 	assert_non_null(f);
 	assert_int_equal(gupsim_try_grab_folio(f, 3, FOLL_PIN), 0);	/* never unpinned */
 	gupsim_kthread_use_mm(mm);	/* still in use at destroy */
+	{
+		struct page *pages[4];
+		unsigned long shm = gupsim_mmap(mm, 0, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE,
+						MAP_SHARED, file, 0);
+
+		assert_false(GUPSIM_IS_ERR_VALUE(shm));
+		/* pinned, never unpinned: page cache and a long-term pin */
+		assert_int_equal(gupsim_pin_user_pages_fast(shm, 4, FOLL_WRITE | FOLL_LONGTERM,
+							    pages), 4);
+	}
 	gupsim_destroy(sim);
 	/* current->mm pointed into the destroyed machine: not detectable by
 	 * the library (like any use after destroy); the test forgets it */
