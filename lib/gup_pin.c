@@ -278,7 +278,7 @@ void sanity_check_pinned_pages(struct page **pages, unsigned long npages)
 	 * machine's switch once per call, not once per page (the pages of
 	 * one call belong to one machine).
 	 */
-	while (i < npages && !pages[i])
+	while (i < npages && (!pages[i] || page_uninit(pages[i])))
 		i++;
 	if (i == npages || !pages[i]->sim->cfg.debug_pins)
 		return;
@@ -303,7 +303,7 @@ void sanity_check_pinned_pages(struct page **pages, unsigned long npages)
 
 /*
  * The machine to report to, when a caller's arguments are wrong: the first
- * non-NULL entry's (only entry 0 is looked at for an errno-valued count).
+ * initialised entry's (only entry 0 is looked at for an errno-valued count).
  */
 static struct gupsim *pages_sim(struct page **pages, unsigned long npages)
 {
@@ -312,7 +312,7 @@ static struct gupsim *pages_sim(struct page **pages, unsigned long npages)
 	if (IS_ERR_VALUE(npages))
 		npages = 1;
 	for (unsigned long i = 0; i < npages; i++)
-		if (pages[i])
+		if (pages[i] && !page_uninit(pages[i]))
 			return pages[i]->sim;
 	return NULL;
 }

@@ -611,6 +611,12 @@ static void pages_past_a_folio_are_refused(void **state)
 	bi_expect_warns(state, 1);
 	assert_int_equal(gupsim_folio_ref_count(f), 1);
 	assert_int_equal(gupsim_try_grab_folio(f, 1, FOLL_PIN), 0);
+	pages[0] = stray;	/* the stray entry first */
+	pages[1] = &f->page;
+	gupsim_unpin_user_pages(pages, 2);
+	bi_expect_warns(state, 1);
+	assert_int_equal(gupsim_folio_ref_count(f), 1);
+	assert_int_equal(gupsim_try_grab_folio(f, 1, FOLL_PIN), 0);
 	/* f, the free head of the next block, then a never-touched page */
 	gupsim_unpin_user_page_range_dirty_lock(&f->page, 3, false);
 	bi_expect_warns(state, 2);
