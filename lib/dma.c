@@ -73,7 +73,7 @@ static long dma_access(struct page *page, size_t off, void *buf, size_t len, enu
 	struct folio *folio;
 	unsigned char *mem;
 
-	if (!page || !buf || (long)len < 0)
+	if (!page || (!buf && len) || (long)len < 0)
 		return -EINVAL;
 	folio = page_folio(page);
 	mem = dma_target(page, folio, off, len);

@@ -70,7 +70,7 @@ static int file_check_size(struct gupsim *sim, const struct file_kind_desc *desc
 		return -EINVAL;
 	/* ZONE_DEVICE files need the machine to have device memory */
 	if ((desc->as_flags & (AS_FSDAX | AS_P2PDMA)) && !sim->cfg.device_mb)
-		return -ENOMEM;
+		return -EINVAL;
 	return 0;
 }
 
