@@ -258,7 +258,8 @@ GUPSIM_API void gupsim_file_put(struct file *file);
  * folios that are folio_maybe_dma_pinned(): the data a device may still
  * be writing (CASE 5 of the kernel document).
  * @param file the file
- * @return the number of folios written back, or a negative errno (-EINVAL)
+ * @return the number of folios written back (0 for shmem, memfd and
+ * hugetlbfs files, which have no writeback), or -EINVAL for a NULL @p file
  */
 GUPSIM_API long gupsim_file_writeback(struct file *file);
 /**
@@ -266,7 +267,8 @@ GUPSIM_API long gupsim_file_writeback(struct file *file);
  * cache and its mappings (pinned ones stay allocated until unpinned).
  * @param file the file
  * @param size new size in bytes
- * @return 0, or -EINVAL
+ * @return 0, or -EINVAL (NULL @p file, hugetlbfs size not a multiple of the
+ * huge page size), -EFBIG (over 64 GiB), -ENOMEM
  */
 GUPSIM_API int gupsim_file_truncate(struct file *file, size_t size);
 /**@}*/
