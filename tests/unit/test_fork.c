@@ -523,6 +523,23 @@ static void watch_trace(void *arg, const struct gupsim_trace_record *rec)
 	w->seq_in_copy = READ_ONCE_UL(&rec->mm->write_protect_seq);
 }
 
+/* Invalidations inside fork's copy (a THP split) see the odd count. */
+static int watch_clear_start(struct mmu_notifier *mn, const struct mmu_notifier_range *range)
+{
+	struct seq_watch *w = container_of(mn, struct seq_watch, mn);
+
+	if (range->event == MMU_NOTIFY_CLEAR) {
+		w->starts++;
+		w->start = range->start;
+		w->seq_in_copy = READ_ONCE_UL(&range->mm->write_protect_seq);
+	}
+	return 0;
+}
+
+static const struct mmu_notifier_ops watch_clear_ops = {
+	.invalidate_range_start = watch_clear_start,
+};
+
 static const struct mmu_notifier_ops watch_ops = {
 	.invalidate_range_start = watch_start,
 	.invalidate_range_end = watch_end,
@@ -532,12 +549,14 @@ static void write_protect_seq_is_odd_while_fork_copies(void **state)
 {
 	struct mm_struct *parent = mm_new(state), *child;
 	unsigned long addr = map(parent, PAGE_SIZE, ANON, NULL);
-	struct seq_watch w = { .mn = { .ops = &watch_ops } };
+	static struct seq_watch w;
 	unsigned long seq0;
 	struct folio *pinned;
 
 	put_str(parent, addr, "x");
 	pinned = pin_at(parent, addr);
+	memset(&w, 0, sizeof(w));
+	w.mn.ops = &watch_ops;
 	assert_int_equal(gupsim_mmu_notifier_register(&w.mn, parent), 0);
 	gupsim_set_trace(fixture_sim(state), watch_trace, &w);
 	seq0 = READ_ONCE_UL(&parent->write_protect_seq);
@@ -564,6 +583,37 @@ static void write_protect_seq_is_odd_while_fork_copies(void **state)
 	assert_int_equal(fixture_warns(state)->count, 1);
 
 	gupsim_unpin_user_page(&pinned->page);
+	gupsim_mmu_notifier_unregister(&w.mn, parent);
+	gupsim_mm_put(child);
+	gupsim_mm_put(parent);
+}
+
+static void write_protect_seq_is_odd_when_fork_splits_a_thp(void **state)
+{
+	struct mm_struct *parent = mm_new(state), *child;
+	unsigned long addr = map_thp(parent), splits;
+	/* static: a failed assertion leaves it registered until teardown */
+	static struct seq_watch w;
+	unsigned long seq0;
+	struct folio *thp;
+
+	put_str(parent, addr, "thp");
+	thp = pin_at(parent, addr);
+	memset(&w, 0, sizeof(w));
+	w.mn.ops = &watch_clear_ops;
+	assert_int_equal(gupsim_mmu_notifier_register(&w.mn, parent), 0);
+	seq0 = READ_ONCE_UL(&parent->write_protect_seq);
+	splits = stat(state, GUPSIM_NR_THP_SPLITS);
+	child = gupsim_fork(parent);
+	assert_false(IS_ERR(child));
+	/* the PMD split is an invalidation of its own, inside the section */
+	assert_int_equal(w.starts, 1);
+	assert_int_equal(w.start, addr);
+	assert_int_equal(w.seq_in_copy, seq0 + 1);
+	assert_int_equal(stat(state, GUPSIM_NR_THP_SPLITS), splits + 1);
+	/* one write section per COW VMA */
+	assert_int_equal(READ_ONCE_UL(&parent->write_protect_seq), seq0 + 2 * parent->map_count);
+	gupsim_unpin_user_page(&thp->page);
 	gupsim_mmu_notifier_unregister(&w.mn, parent);
 	gupsim_mm_put(child);
 	gupsim_mm_put(parent);
@@ -665,6 +715,7 @@ int main(void)
 		T(fork_copies_pinned_hugetlb_folio),
 		T(fork_shares_unpinned_hugetlb_folio),
 		T(write_protect_seq_is_odd_while_fork_copies),
+		T(write_protect_seq_is_odd_when_fork_splits_a_thp),
 		T(fork_and_teardown_return_every_page),
 		T(fork_of_null_is_einval),
 		T(fork_out_of_memory_undoes_the_child),
