@@ -193,7 +193,8 @@ GUPSIM_API int gupsim_madvise(struct mm_struct *mm, unsigned long addr, size_t l
  * @param buf  destination
  * @param len  number of bytes
  * @return the number of bytes read (short if a fault failed after some
- * bytes), or -EFAULT if nothing could be read
+ * bytes; 0 for a zero @p len), -EFAULT if nothing could be read, or
+ * -EINVAL for a NULL @p mm
  */
 GUPSIM_API long gupsim_read(struct mm_struct *mm, unsigned long addr, void *buf, size_t len);
 /**
@@ -203,7 +204,8 @@ GUPSIM_API long gupsim_read(struct mm_struct *mm, unsigned long addr, void *buf,
  * @param addr user address
  * @param buf  source
  * @param len  number of bytes
- * @return the number of bytes written, or -EFAULT if nothing could be
+ * @return the number of bytes written (0 for a zero @p len), -EFAULT if
+ * nothing could be, or -EINVAL for a NULL @p mm
  */
 GUPSIM_API long gupsim_write(struct mm_struct *mm, unsigned long addr, const void *buf,
 			     size_t len);
@@ -314,6 +316,8 @@ GUPSIM_API struct task_struct *gupsim_current(void);
  * @brief kthread_use_mm(): make @p mm the calling thread's current->mm,
  * which the plain, *_fast and *_unlocked GUP variants act on. Using a
  * second mm without unusing the first WARNs (the first is then unused).
+ * It takes no reference: as in the kernel, keep the address space alive
+ * (gupsim_mm_get()) while a thread uses it.
  * @param mm the address space (NULL WARNs)
  */
 GUPSIM_API void gupsim_kthread_use_mm(struct mm_struct *mm);
@@ -331,7 +335,8 @@ GUPSIM_API void gupsim_mmap_read_lock(struct mm_struct *mm);
 /**
  * @brief mmap_read_lock_killable(): take the lock shared.
  * @param mm the address space
- * @return 0 (gupsim has no signals, so it never fails)
+ * @return 0 (gupsim has no signals, so it never fails), or -EINVAL for a
+ * NULL @p mm
  */
 GUPSIM_API int gupsim_mmap_read_lock_killable(struct mm_struct *mm);
 /**
@@ -407,7 +412,7 @@ enum mmu_notifier_event {
 	MMU_NOTIFY_UNMAP,		/**< munmap, MADV_DONTNEED */
 	MMU_NOTIFY_CLEAR,		/**< entries replaced (COW, unshare, THP split) */
 	MMU_NOTIFY_PROTECTION_VMA,	/**< mprotect */
-	MMU_NOTIFY_PROTECTION_PAGE,	/**< write-protection (fork, writeback) */
+	MMU_NOTIFY_PROTECTION_PAGE,	/**< write-protection of pages (fork) */
 	MMU_NOTIFY_SOFT_DIRTY,		/**< soft-dirty clearing */
 	MMU_NOTIFY_RELEASE,		/**< the mm is torn down */
 	MMU_NOTIFY_MIGRATE,		/**< page migration */
@@ -444,13 +449,15 @@ struct mmu_notifier {
  * @brief mmu_notifier_register(): subscribe to invalidations of @p mm.
  * @param subscription with ops set; must stay valid until unregistered
  * @param mm           the address space
- * @return 0, or a negative errno (-EINVAL for a NULL argument)
+ * @return 0; -EINVAL for a NULL argument, NULL ops or an mm being torn
+ * down; -EBUSY if @p subscription is registered already
  */
 GUPSIM_API int gupsim_mmu_notifier_register(struct mmu_notifier *subscription,
 					    struct mm_struct *mm);
 /**
- * @brief mmu_notifier_unregister(): stop the subscription; no callback runs
- * after it returns.
+ * @brief mmu_notifier_unregister(): stop the subscription, calling
+ * ops->release first unless the mm's teardown already did; no callback
+ * runs after it returns. The caller keeps @p mm alive for the call.
  * @param subscription the registered subscription
  * @param mm           the address space it was registered on
  */
