@@ -1,107 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
- * fork() (ref §5.4, §5.5, oracle fork_*): COW in both directions, eager
- * copies of pinned exclusive pages, THP split and hugetlb copy when pinned,
- * MADV_DONTFORK, MMF_HAS_PINNED not inherited, write_protect_seq odd while
- * the tables are copied, and a teardown that returns every page.
+ * fork() (ref §5.4, §5.5, oracle fork_pinned_4k): COW in both directions,
+ * eager copies of pinned exclusive pages, MADV_DONTFORK, MMF_HAS_PINNED
+ * not inherited, write_protect_seq odd while the tables are copied, and a
+ * teardown that returns every page. Large folios: test_fork_huge.c.
  */
-#include <sys/mman.h>
-
-#include "helpers.h"
-#include "internal.h"
-
-#define RW	(PROT_READ | PROT_WRITE)
-#define ANON	(MAP_PRIVATE | MAP_ANONYMOUS)
-
-static int sim_setup_fork(void **state)
-{
-	struct gupsim_config cfg;
-
-	gupsim_config_init(&cfg);
-	cfg.normal_mb = 64;
-	cfg.hugetlb_2m_pages = 4;
-	return sim_setup_cfg(state, &cfg);
-}
-
-static struct mm_struct *mm_new(void **state)
-{
-	struct mm_struct *mm = gupsim_mm_create(fixture_sim(state));
-
-	assert_non_null(mm);
-	return mm;
-}
-
-static unsigned long map(struct mm_struct *mm, size_t len, int flags, struct file *file)
-{
-	unsigned long addr = gupsim_mmap(mm, 0, len, RW, flags, file, 0);
-
-	assert_false(IS_ERR_VALUE(addr));
-	return addr;
-}
-
-static unsigned long map_thp(struct mm_struct *mm)
-{
-	unsigned long addr = gupsim_mmap(mm, 0, 2 * PMD_SIZE, RW, ANON, NULL, 0);
-
-	assert_false(IS_ERR_VALUE(addr));
-	addr = ALIGN(addr, PMD_SIZE);
-	assert_int_equal(gupsim_madvise(mm, addr, PMD_SIZE, MADV_HUGEPAGE), 0);
-	return addr;
-}
-
-static void put_str(struct mm_struct *mm, unsigned long addr, const char *s)
-{
-	assert_int_equal(gupsim_write(mm, addr, s, strlen(s) + 1), (long)strlen(s) + 1);
-}
-
-static void assert_reads(struct mm_struct *mm, unsigned long addr, const char *s)
-{
-	char buf[64] = { 0 };
-
-	assert_int_equal(gupsim_read(mm, addr, buf, strlen(s) + 1), (long)strlen(s) + 1);
-	assert_string_equal(buf, s);
-}
-
-static unsigned long pfn_at(struct mm_struct *mm, unsigned long addr)
-{
-	struct page *page = gupsim_follow_page(mm, addr);
-
-	assert_non_null(page);
-	return page_to_pfn(page);
-}
-
-/* The entry that maps @addr and its level (0 and PT_PTE if none). */
-static pteval_t entry_at(struct mm_struct *mm, unsigned long addr, enum pt_level *level)
-{
-	enum pt_level lvl = PT_PTE;
-	pteval_t *e = pgtable_lookup(mm, addr, &lvl);
-
-	if (level)
-		*level = lvl;
-	return e ? pt_read(e) : 0;
-}
-
-/* A FOLL_PIN on the page mapped at @addr, as pin_user_pages() would leave it. */
-static struct folio *pin_at(struct mm_struct *mm, unsigned long addr)
-{
-	struct folio *folio = page_folio(gupsim_follow_page(mm, addr));
-
-	assert_int_equal(gupsim_try_grab_folio(folio, 1, FOLL_PIN), 0);
-	mm_set_has_pinned_flag(mm);
-	return folio;
-}
-
-/* Both page tables agree with the VMAs and with every folio's counts. */
-static void assert_consistent(struct mm_struct *parent, struct mm_struct *child)
-{
-	assert_int_equal(mm_check(parent), 0);
-	assert_int_equal(mm_check(child), 0);
-}
-
-static unsigned long stat(void **state, enum gupsim_vmstat_item item)
-{
-	return gupsim_vmstat(fixture_sim(state), item);
-}
+#include "fork_test.h"
 
 /* ---- COW ---- */
 
@@ -361,126 +265,6 @@ static void dontfork_ranges_are_absent_in_child(void **state)
 	gupsim_mm_put(parent);
 }
 
-/* ---- THP (oracle fork_pinned_thp / fork_unpinned_thp) ---- */
-
-static void fork_splits_pinned_thp_and_copies_its_pages(void **state)
-{
-	struct mm_struct *parent = mm_new(state), *child;
-	unsigned long addr = map_thp(parent), copies;
-	enum pt_level level;
-	struct folio *thp;
-
-	put_str(parent, addr + 5 * PAGE_SIZE, "thp");
-	entry_at(parent, addr, &level);
-	assert_int_equal(level, PT_PMD);
-	thp = pin_at(parent, addr + 5 * PAGE_SIZE);
-	assert_int_equal(folio_order(thp), HPAGE_PMD_ORDER);
-	copies = stat(state, GUPSIM_NR_FORK_PINNED_COPIES);
-
-	child = gupsim_fork(parent);
-	assert_false(IS_ERR(child));
-	assert_consistent(parent, child);
-	/* the parent's PMD is split; the folio stays large and pinned */
-	entry_at(parent, addr, &level);
-	assert_int_equal(level, PT_PTE);
-	assert_int_equal(folio_order(thp), HPAGE_PMD_ORDER);
-	assert_int_equal(atomic_read(&thp->_pincount), 1);
-	assert_ptr_equal(page_folio(gupsim_follow_page(parent, addr + PMD_SIZE - PAGE_SIZE)),
-			 thp);
-	/* the child has 512 small copies */
-	assert_int_equal(stat(state, GUPSIM_NR_FORK_PINNED_COPIES), copies + HPAGE_PMD_NR);
-	for (unsigned long off = 0; off < PMD_SIZE; off += 64 * PAGE_SIZE) {
-		struct folio *f = page_folio(gupsim_follow_page(child, addr + off));
-
-		assert_ptr_not_equal(f, thp);
-		assert_false(folio_test_large(f));
-	}
-	assert_reads(child, addr + 5 * PAGE_SIZE, "thp");
-	gupsim_unpin_user_page(&thp->page);
-	gupsim_mm_put(child);
-	gupsim_mm_put(parent);
-}
-
-static void fork_shares_unpinned_thp_by_pmd(void **state)
-{
-	struct mm_struct *parent = mm_new(state), *child;
-	unsigned long addr = map_thp(parent);
-	enum pt_level level;
-	struct folio *thp;
-	pteval_t e;
-
-	put_str(parent, addr, "thp");
-	thp = page_folio(gupsim_follow_page(parent, addr));
-	assert_int_equal(folio_order(thp), HPAGE_PMD_ORDER);
-	child = gupsim_fork(parent);
-	assert_false(IS_ERR(child));
-	assert_consistent(parent, child);
-	e = entry_at(child, addr, &level);
-	assert_int_equal(level, PT_PMD);
-	assert_false(pte_write(e));
-	e = entry_at(parent, addr, &level);
-	assert_int_equal(level, PT_PMD);
-	assert_false(pte_write(e));
-	assert_ptr_equal(page_folio(gupsim_follow_page(child, addr)), thp);
-	assert_int_equal(folio_mapcount(thp), 2);
-	assert_int_equal(folio_ref_count(thp), 2);
-	assert_false(PageAnonExclusive(&thp->page));
-	put_str(child, addr, "child");
-	assert_reads(parent, addr, "thp");
-	gupsim_mm_put(child);
-	gupsim_mm_put(parent);
-}
-
-/* ---- hugetlb ---- */
-
-static void fork_copies_pinned_hugetlb_folio(void **state)
-{
-	struct gupsim *sim = fixture_sim(state);
-	struct mm_struct *parent = mm_new(state), *child;
-	unsigned long addr = map(parent, PMD_SIZE, ANON | MAP_HUGETLB, NULL);
-	struct folio *huge, *copy;
-
-	put_str(parent, addr + 7, "huge");
-	huge = pin_at(parent, addr);
-	assert_true(folio_test_hugetlb(huge));
-	assert_int_equal(sim->hstates[0].nr_free, 3);
-	child = gupsim_fork(parent);
-	assert_false(IS_ERR(child));
-	assert_consistent(parent, child);
-	copy = page_folio(gupsim_follow_page(child, addr));
-	assert_ptr_not_equal(copy, huge);
-	assert_true(folio_test_hugetlb(copy));
-	assert_true(PageAnonExclusive(&copy->page));
-	assert_true(pte_write(entry_at(child, addr, NULL)));
-	assert_int_equal(sim->hstates[0].nr_free, 2);
-	assert_reads(child, addr + 7, "huge");
-	assert_true(PageAnonExclusive(&huge->page));
-	gupsim_unpin_user_page(&huge->page);
-	gupsim_mm_put(child);
-	gupsim_mm_put(parent);
-	assert_int_equal(sim->hstates[0].nr_free, 4);
-}
-
-static void fork_shares_unpinned_hugetlb_folio(void **state)
-{
-	struct gupsim *sim = fixture_sim(state);
-	struct mm_struct *parent = mm_new(state), *child;
-	unsigned long addr = map(parent, PMD_SIZE, ANON | MAP_HUGETLB, NULL);
-	struct folio *huge;
-
-	put_str(parent, addr, "huge");
-	huge = page_folio(gupsim_follow_page(parent, addr));
-	child = gupsim_fork(parent);
-	assert_false(IS_ERR(child));
-	assert_consistent(parent, child);
-	assert_ptr_equal(page_folio(gupsim_follow_page(child, addr)), huge);
-	assert_int_equal(sim->hstates[0].nr_free, 3);
-	assert_int_equal(folio_mapcount(huge), 2);
-	assert_false(PageAnonExclusive(&huge->page));
-	gupsim_mm_put(child);
-	gupsim_mm_put(parent);
-}
-
 /* ---- write_protect_seq (ref §5.5) ---- */
 
 struct seq_watch {
@@ -710,10 +494,6 @@ int main(void)
 		T(pinned_page_of_mm_that_never_pinned_is_shared),
 		T(has_pinned_is_not_inherited),
 		T(dontfork_ranges_are_absent_in_child),
-		T(fork_splits_pinned_thp_and_copies_its_pages),
-		T(fork_shares_unpinned_thp_by_pmd),
-		T(fork_copies_pinned_hugetlb_folio),
-		T(fork_shares_unpinned_hugetlb_folio),
 		T(write_protect_seq_is_odd_while_fork_copies),
 		T(write_protect_seq_is_odd_when_fork_splits_a_thp),
 		T(fork_and_teardown_return_every_page),
