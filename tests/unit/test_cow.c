@@ -333,6 +333,78 @@ static void large_folio_copied_when_mapped_elsewhere_or_referenced(void **state)
 	folio_put(folio);
 }
 
+/* ---- after a real fork ---- */
+
+static struct mm_struct *fork_mm(struct mm_struct *parent)
+{
+	struct mm_struct *child = gupsim_fork(parent);
+
+	assert_false(IS_ERR(child));
+	return child;
+}
+
+/* ref §5.4, §9.4 "Basic COW after fork()": neither side sees the other's writes. */
+static void cow_after_fork_in_both_directions(void **state)
+{
+	struct mm_fixture *f = F(state);
+	struct mm_struct *child;
+	struct folio *folio;
+
+	map_anon_at(f->mm, BASE, 2 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
+	write_byte(f->mm, BASE, 1);
+	write_byte(f->mm, BASE + PAGE_SIZE, 1);
+	folio = folio_at(f->mm, BASE);
+	child = fork_mm(f->mm);
+	assert_ptr_equal(folio_at(child, BASE), folio);
+	assert_int_equal(folio_ref_count(folio), 2);
+	assert_int_equal(folio_mapcount(folio), 2);
+	assert_false(PageAnonExclusive(&folio->page));
+	assert_false(pte_write(pte_at(f->mm, BASE)) || pte_write(pte_at(child, BASE)));
+
+	write_byte(f->mm, BASE, 2);			/* parent: copy */
+	assert_ptr_not_equal(folio_at(f->mm, BASE), folio);
+	assert_int_equal(read_byte(child, BASE), 1);
+	write_byte(child, BASE, 3);			/* child: last user, reuse */
+	assert_ptr_equal(folio_at(child, BASE), folio);
+	assert_int_equal(read_byte(f->mm, BASE), 2);
+
+	write_byte(child, BASE + PAGE_SIZE, 4);		/* child first: copy */
+	assert_int_equal(read_byte(f->mm, BASE + PAGE_SIZE), 1);
+	write_byte(f->mm, BASE + PAGE_SIZE, 5);		/* parent: reuse */
+	assert_int_equal(read_byte(child, BASE + PAGE_SIZE), 4);
+	assert_int_equal(VMSTAT(f->sim, COW_COPIES), 2);
+	assert_int_equal(VMSTAT(f->sim, COW_REUSES), 2);
+	assert_int_equal(mm_check(child), 0);
+	gupsim_mm_put(child);
+}
+
+/* After fork an mTHP folio is mapped by both: a write copies one page. */
+static void mthp_after_fork_copies_one_page(void **state)
+{
+	struct mm_fixture *f = F(state);
+	struct mm_struct *child;
+	struct folio *folio;
+
+	map_anon_at(f->mm, BASE, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
+	write_byte(f->mm, BASE, 1);
+	folio = folio_at(f->mm, BASE);
+	assert_int_equal(folio_order(folio), 2);
+	child = fork_mm(f->mm);
+	assert_int_equal(folio_mapcount(folio), 8);
+	write_byte(f->mm, BASE + 2 * PAGE_SIZE, 2);
+	assert_false(folio_test_large(folio_at(f->mm, BASE + 2 * PAGE_SIZE)));
+	assert_ptr_equal(folio_at(f->mm, BASE + 3 * PAGE_SIZE), folio);
+	assert_int_equal(folio_mapcount(folio), 7);
+	assert_int_equal(read_byte(child, BASE + 2 * PAGE_SIZE), 0);
+	assert_int_equal(VMSTAT(f->sim, COW_COPIES), 1);
+	/* the child exits: every remaining mapping is now the parent's own */
+	gupsim_mm_put(child);
+	write_byte(f->mm, BASE + 3 * PAGE_SIZE, 3);
+	assert_ptr_equal(folio_at(f->mm, BASE + 3 * PAGE_SIZE), folio);
+	assert_int_equal(VMSTAT(f->sim, COW_COPIES), 1);
+	assert_int_equal(VMSTAT(f->sim, COW_REUSES), 1);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -349,6 +421,9 @@ int main(void)
 		cmocka_unit_test_setup_teardown(large_folio_reused_when_only_this_table_maps_it,
 						mthp_setup, mm_teardown),
 		cmocka_unit_test_setup_teardown(large_folio_copied_when_mapped_elsewhere_or_referenced,
+						mthp_setup, mm_teardown),
+		T(cow_after_fork_in_both_directions),
+		cmocka_unit_test_setup_teardown(mthp_after_fork_copies_one_page,
 						mthp_setup, mm_teardown),
 #undef T
 	};

@@ -247,6 +247,32 @@ static void hugetlbfs_private_write_copies(void **state)
 	gupsim_file_put(file);
 }
 
+/* ref §10: after fork the parent's write copies from the pool; the child,
+ * now the only mapper, reuses by mapcount. */
+static void hugetlb_cow_after_fork(void **state)
+{
+	struct mm_fixture *f = F(state);
+	struct mm_struct *child;
+	struct folio *folio;
+
+	map_huge(f->mm, BASE, HSZ);
+	write_byte(f->mm, BASE, 1);
+	folio = folio_at(f->mm, BASE);
+	child = gupsim_fork(f->mm);
+	assert_false(IS_ERR(child));
+	assert_int_equal(folio_mapcount(folio), 2);
+	write_byte(f->mm, BASE, 2);
+	assert_ptr_not_equal(folio_at(f->mm, BASE), folio);
+	assert_int_equal(read_byte(child, BASE), 1);
+	write_byte(child, BASE, 3);
+	assert_ptr_equal(folio_at(child, BASE), folio);
+	assert_int_equal(read_byte(f->mm, BASE), 2);
+	assert_int_equal(VMSTAT(f->sim, COW_COPIES), 1);
+	assert_int_equal(VMSTAT(f->sim, COW_REUSES), 1);
+	assert_int_equal(mm_check(child), 0);
+	gupsim_mm_put(child);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -260,6 +286,7 @@ int main(void)
 		T(hugetlb_cow_with_empty_pool_is_sigbus),
 		T(hugetlbfs_shared_mappings_share_the_folio),
 		T(hugetlbfs_private_write_copies),
+		T(hugetlb_cow_after_fork),
 #undef T
 	};
 

@@ -391,6 +391,40 @@ static void split_folio_refuses_pinned_folio(void **state)
 	folio_put(folio);
 }
 
+/* ref §9.4 fork_unpinned_thp: the child shares the PMD; the first write
+ * splits the writer's PMD and copies one small page. */
+static void thp_after_fork_write_splits_and_copies(void **state)
+{
+	struct mm_fixture *f = F(state);
+	struct mm_struct *child;
+	struct folio *folio;
+	enum pt_level lvl;
+
+	madvised_thp(f, BASE, THP_SZ);
+	write_byte(f->mm, BASE, 1);
+	folio = folio_at(f->mm, BASE);
+	child = gupsim_fork(f->mm);
+	assert_false(IS_ERR(child));
+	assert_ptr_equal(folio_at(child, BASE), folio);
+	assert_int_equal(raw_entire_mapcount(folio), 2);
+	assert_int_equal(folio_ref_count(folio), 2);
+
+	write_byte(f->mm, BASE, 2);
+	entry_at(f->mm, BASE, &lvl);
+	assert_int_equal(lvl, PT_PTE);
+	entry_at(child, BASE, &lvl);
+	assert_int_equal(lvl, PT_PMD);			/* the child keeps its PMD */
+	assert_false(folio_test_large(folio_at(f->mm, BASE)));
+	assert_ptr_equal(folio_at(f->mm, BASE + PAGE_SIZE), folio);
+	assert_int_equal(read_byte(child, BASE), 1);
+	assert_int_equal(folio_mapcount(folio), 1 + HPAGE_PMD_NR - 1);
+	assert_int_equal(folio_ref_count(folio), 1 + HPAGE_PMD_NR - 1);
+	assert_int_equal(VMSTAT(f->sim, THP_SPLITS), 1);
+	assert_int_equal(VMSTAT(f->sim, COW_COPIES), 1);
+	assert_int_equal(mm_check(child), 0);
+	gupsim_mm_put(child);
+}
+
 /* ---- mTHP ---- */
 
 static int mthp_setup(void **state)
@@ -576,6 +610,7 @@ int main(void)
 		T(shared_thp_wp_fault_splits_and_copies),
 		T(split_folio_of_pte_mapped_thp),
 		T(split_folio_refuses_pinned_folio),
+		T(thp_after_fork_write_splits_and_copies),
 		M(mthp_fault_of_each_order),
 		M(mthp_range_read_fault_maps_zero_page),
 		M(mthp_falls_back_when_range_partly_mapped),
