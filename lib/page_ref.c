@@ -32,6 +32,19 @@ void folio_get(struct folio *folio)
  * underflow test, so a count that wrapped negative through pin overflow
  * (ref §2.5) still unwinds the way the kernel's does.
  */
+/*
+ * The zero page and the huge zero folio live as long as the machine; their
+ * entries take no reference, so a put of their last reference is always a
+ * put without a get. The kernel's zero pages have huge counts that such a
+ * put never brings to 0 (and freeing a PG_reserved page is a bad_page()):
+ * gupsim reports it and keeps them, or the allocator would hand out memory
+ * that every zero-page mapping still reads.
+ */
+static bool folio_is_permanent(const struct folio *folio)
+{
+	return PageFlag(&folio->page, PG_reserved) || is_huge_zero_folio(folio);
+}
+
 void folio_put_refs(struct folio *folio, int refs)
 {
 	int c = atomic_read(&folio->_refcount);
@@ -43,6 +56,11 @@ void folio_put_refs(struct folio *folio, int refs)
 			WARN(folio->sim, 1, "page refcount underflow: refcount %d, dropping %d\n",
 			     c, refs);
 			dump_page(&folio->page, "refcount underflow");
+			return;
+		}
+		if (unlikely(c == refs && folio_is_permanent(folio))) {
+			WARN(folio->sim, 1, "put of the last reference of a zero page\n");
+			dump_page(&folio->page, "zero page put without a get");
 			return;
 		}
 	} while (!atomic_try_cmpxchg(&folio->_refcount, &c,

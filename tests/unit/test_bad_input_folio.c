@@ -624,6 +624,43 @@ static void pages_past_a_folio_are_refused(void **state)
 	gupsim_folio_put(f);
 }
 
+/*
+ * A put without a get on the zero page or the huge zero folio: their
+ * entries hold no reference (mm_internal.h), so this would free memory
+ * that every zero-page mapping still reads. WARN, keep them.
+ */
+static void zero_page_put_without_get_keeps_it(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct page *zero = gupsim_zero_page(sim);
+	struct folio *huge = gupsim_huge_zero_folio(sim);
+	struct bi_snapshot s;
+
+	assert_non_null(zero);
+	assert_non_null(huge);
+	bi_snap(sim, &s);
+	assert_int_equal(gupsim_page_count(zero), 1);
+	gupsim_put_page(zero);
+	gupsim_folio_put(gupsim_page_folio(zero));
+	gupsim_folio_put(huge);
+	gupsim_put_page(gupsim_folio_page(huge, 3));
+	gupsim_folio_put_refs(huge, 2);		/* more than held: the usual underflow */
+	bi_expect_warns(state, 5);
+	assert_int_equal(gupsim_page_count(zero), 1);
+	assert_int_equal(gupsim_folio_ref_count(huge), 1);
+	assert_true(gupsim_is_zero_page(zero));
+	assert_true(gupsim_is_huge_zero_folio(huge));
+	bi_assert_unchanged(sim, &s);
+	/* balanced gets and puts are fine */
+	gupsim_get_page(zero);
+	gupsim_put_page(zero);
+	gupsim_folio_get(huge);
+	gupsim_folio_put(huge);
+	bi_expect_warns(state, 0);
+	assert_int_equal(gupsim_page_count(zero), 1);
+	bi_assert_unchanged(sim, &s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -668,6 +705,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(queries_on_freed_folio_are_safe,
 						sim_setup, sim_teardown),
 		cmocka_unit_test_setup_teardown(pages_past_a_folio_are_refused,
+						sim_setup, sim_teardown),
+		cmocka_unit_test_setup_teardown(zero_page_put_without_get_keeps_it,
 						sim_setup, sim_teardown),
 	};
 
