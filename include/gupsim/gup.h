@@ -235,7 +235,8 @@ GUPSIM_API long gupsim_memfd_pin_folios(struct file *memfd, long long start, lon
  * @brief get_dump_page(): one page of current->mm for a core dump
  * (FOLL_FORCE | FOLL_DUMP | FOLL_GET).
  * @param addr   user address
- * @param locked pointer to the caller's lock state (1: mmap_read_lock held)
+ * @param locked pointer to the caller's lock state (1: mmap_read_lock held,
+ *               0: not held), or NULL for "not held" (a gupsim extension)
  * @return the page with one more reference (put_page() it), or NULL for a
  * hole: never-touched anon memory, the zero pages, an error
  */
