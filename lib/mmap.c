@@ -65,6 +65,21 @@ static void mmap_held_pop(struct mm_struct *mm)
 		mmap_held.nr--;
 }
 
+/*
+ * Writers are preferred, like the kernel's rwsem: a stream of readers (GUP
+ * in many threads) cannot starve munmap(). As with the rwsem, a thread must
+ * then not take the read lock twice while a writer may be waiting.
+ */
+static void mmap_lock_init(struct mm_struct *mm)
+{
+	pthread_rwlockattr_t attr;
+
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&mm->mmap_lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
 bool mmap_lock_held(struct mm_struct *mm)
 {
 	unsigned int n = mmap_held.nr < MMAP_HELD_MAX ? mmap_held.nr : MMAP_HELD_MAX;
@@ -145,7 +160,7 @@ struct mm_struct *mm_alloc(struct gupsim *sim)
 		return NULL;
 	mm->sim = sim;
 	atomic_set(&mm->mm_users, 1);
-	pthread_rwlock_init(&mm->mmap_lock, NULL);
+	mmap_lock_init(mm);
 	pthread_mutex_init(&mm->notifier_lock, NULL);
 	mm->mmap_base = MMAP_BASE;
 	if (pgtable_init(mm))
