@@ -140,6 +140,29 @@ static void zero_page_is_copied_as_is(void **state)
 	gupsim_mm_put(parent);
 }
 
+static void pfnmap_entries_are_copied_as_is(void **state)
+{
+	struct mm_struct *parent = mm_new(state), *child;
+	struct file *dev = gupsim_file_create(fixture_sim(state), GUPSIM_FILE_PFNMAP, "bar",
+					      PAGE_SIZE);
+	unsigned long addr = map(parent, PAGE_SIZE, MAP_SHARED, dev);
+	pteval_t pe, ce;
+
+	put_str(parent, addr, "mmio");
+	pe = entry_at(parent, addr, NULL);
+	assert_true(pte_special(pe));
+	child = gupsim_fork(parent);
+	assert_false(IS_ERR(child));
+	assert_consistent(parent, child);
+	ce = entry_at(child, addr, NULL);
+	assert_true(pte_special(ce));
+	assert_int_equal(pte_pfn(ce), pte_pfn(pe));
+	assert_reads(child, addr, "mmio");
+	gupsim_mm_put(child);
+	gupsim_mm_put(parent);
+	gupsim_file_put(dev);
+}
+
 /* ---- pinned pages (ref §5.4, oracle fork_pinned_4k) ---- */
 
 static void fork_copies_pinned_exclusive_page(void **state)
@@ -490,6 +513,7 @@ int main(void)
 		T(shared_mappings_stay_shared),
 		T(private_file_pages_are_shared_read_only),
 		T(zero_page_is_copied_as_is),
+		T(pfnmap_entries_are_copied_as_is),
 		T(fork_copies_pinned_exclusive_page),
 		T(pinned_page_of_mm_that_never_pinned_is_shared),
 		T(has_pinned_is_not_inherited),
