@@ -60,59 +60,85 @@ double bench_measure(const struct bench_opts *opts, bench_body_fn body, void *ar
 	return median(v, n);
 }
 
-/* ---- threads released together ---- */
+/* ---- a pool of threads released together ---- */
 
-struct thread_run {
-	pthread_barrier_t start;
+#define POOL_MAX	16
+
+struct bench_pool {
+	pthread_barrier_t start, done;
 	bench_thread_fn fn;
 	void *arg;
-	unsigned long reps;
-	long long t_start;		/* set by the main thread at release */
+	unsigned int nthreads;
+	unsigned long reps;		/* 0: leave */
+	pthread_t tid[POOL_MAX];
+	struct pool_slot {
+		struct bench_pool *pool;
+		unsigned int index;
+		long long t_end;
+	} slot[POOL_MAX];
 };
 
-struct thread_slot {
-	struct thread_run *run;
-	unsigned int index;
-	long long t_end;
-};
-
-static void *thread_main(void *p)
+static void *pool_main(void *p)
 {
-	struct thread_slot *slot = p;
+	struct pool_slot *slot = p;
+	struct bench_pool *pool = slot->pool;
 
-	pthread_barrier_wait(&slot->run->start);
-	slot->run->fn(slot->run->arg, slot->index, slot->run->reps);
-	slot->t_end = bench_now_ns();
-	return NULL;
+	for (;;) {
+		pthread_barrier_wait(&pool->start);
+		if (!pool->reps)
+			return NULL;
+		pool->fn(pool->arg, slot->index, pool->reps);
+		slot->t_end = bench_now_ns();
+		pthread_barrier_wait(&pool->done);
+	}
 }
 
-long long bench_run_threads(unsigned int nthreads, bench_thread_fn fn, void *arg,
-			    unsigned long reps)
+struct bench_pool *bench_pool_start(unsigned int nthreads, bench_thread_fn fn, void *arg)
 {
-	struct thread_run run = { .fn = fn, .arg = arg, .reps = reps };
-	struct thread_slot slots[16];
-	pthread_t tid[16];
-	long long t_end = 0;
+	struct bench_pool *pool = calloc(1, sizeof(*pool));
 
-	if (nthreads > 16)
-		nthreads = 16;
-	pthread_barrier_init(&run.start, NULL, nthreads + 1);
-	for (unsigned int i = 0; i < nthreads; i++) {
-		slots[i] = (struct thread_slot){ .run = &run, .index = i };
-		if (pthread_create(&tid[i], NULL, thread_main, &slots[i])) {
+	if (!pool) {
+		perror("gupsim-bench");
+		exit(1);
+	}
+	pool->nthreads = nthreads < POOL_MAX ? nthreads : POOL_MAX;
+	pool->fn = fn;
+	pool->arg = arg;
+	pthread_barrier_init(&pool->start, NULL, pool->nthreads + 1);
+	pthread_barrier_init(&pool->done, NULL, pool->nthreads + 1);
+	for (unsigned int i = 0; i < pool->nthreads; i++) {
+		pool->slot[i] = (struct pool_slot){ .pool = pool, .index = i };
+		if (pthread_create(&pool->tid[i], NULL, pool_main, &pool->slot[i])) {
 			perror("gupsim-bench: pthread_create");
 			exit(1);
 		}
 	}
-	run.t_start = bench_now_ns();
-	pthread_barrier_wait(&run.start);
-	for (unsigned int i = 0; i < nthreads; i++) {
-		pthread_join(tid[i], NULL);
-		if (slots[i].t_end > t_end)
-			t_end = slots[i].t_end;
-	}
-	pthread_barrier_destroy(&run.start);
-	return t_end - run.t_start;
+	return pool;
+}
+
+long long bench_pool_run(struct bench_pool *pool, unsigned long reps)
+{
+	long long t_start, t_end = 0;
+
+	pool->reps = reps ? reps : 1;
+	t_start = bench_now_ns();
+	pthread_barrier_wait(&pool->start);
+	pthread_barrier_wait(&pool->done);
+	for (unsigned int i = 0; i < pool->nthreads; i++)
+		if (pool->slot[i].t_end > t_end)
+			t_end = pool->slot[i].t_end;
+	return t_end - t_start;
+}
+
+void bench_pool_stop(struct bench_pool *pool)
+{
+	pool->reps = 0;
+	pthread_barrier_wait(&pool->start);
+	for (unsigned int i = 0; i < pool->nthreads; i++)
+		pthread_join(pool->tid[i], NULL);
+	pthread_barrier_destroy(&pool->start);
+	pthread_barrier_destroy(&pool->done);
+	free(pool);
 }
 
 /* ---- output ---- */

@@ -34,12 +34,17 @@ double bench_measure(const struct bench_opts *opts, bench_body_fn body, void *ar
 		     double units_per_rep);
 
 /*
- * Run @fn(arg, index, reps) on @nthreads threads released together by a
- * barrier; returns the wall time from the release to the last finish.
+ * A pool of worker threads that stay alive across samples (so a sample
+ * measures the work, not thread start-up, new per-thread state or cold
+ * caches): each bench_pool_run() releases them together through a barrier
+ * to run @fn(arg, index, reps), and returns the wall time from the release
+ * to the last one finishing.
  */
 typedef void (*bench_thread_fn)(void *arg, unsigned int index, unsigned long reps);
-long long bench_run_threads(unsigned int nthreads, bench_thread_fn fn, void *arg,
-			    unsigned long reps);
+struct bench_pool;
+struct bench_pool *bench_pool_start(unsigned int nthreads, bench_thread_fn fn, void *arg);
+long long bench_pool_run(struct bench_pool *pool, unsigned long reps);
+void bench_pool_stop(struct bench_pool *pool);
 
 /* One row of results. */
 struct bench_row {

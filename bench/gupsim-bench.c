@@ -22,6 +22,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <gupsim/gupsim.h>
@@ -120,27 +121,30 @@ static void thread_floor_shared(void *arg, unsigned int index, unsigned long rep
 	floor_pass(&floor_lines[0].v, reps);
 }
 
-struct mt_floor {
-	bench_thread_fn fn;
-	unsigned int threads;
-};
-
-static long long body_floor_mt(void *arg, unsigned long reps)
+/* A body that runs one sample on a pool of threads. */
+static long long body_pool(void *arg, unsigned long reps)
 {
-	struct mt_floor *f = arg;
+	return bench_pool_run(arg, reps);
+}
 
-	return bench_run_threads(f->threads, f->fn, NULL, reps);
+/* The median ns/page of @fn on @threads threads, @pages_per_rep per thread. */
+static double measure_threads(unsigned int threads, bench_thread_fn fn, void *arg,
+			      double pages_per_rep)
+{
+	struct bench_pool *pool = bench_pool_start(threads, fn, arg);
+	double ns = bench_measure(&opts, body_pool, pool, threads * pages_per_rep);
+
+	bench_pool_stop(pool);
+	return ns;
 }
 
 static void measure_floors(void)
 {
-	struct mt_floor priv = { thread_floor_private, 2 }, shared = { thread_floor_shared, 2 };
-
 	floor_1 = bench_measure(&opts, body_floor, NULL, REGION_PAGES);
 	emit("floor_private", 1, 1, floor_1, floor_1, "atomic add+sub, own line");
-	floor_2_private = bench_measure(&opts, body_floor_mt, &priv, 2.0 * REGION_PAGES);
+	floor_2_private = measure_threads(2, thread_floor_private, NULL, REGION_PAGES);
 	emit("floor_private", 2, 1, floor_2_private, floor_2_private, "one line per thread");
-	floor_2_shared = bench_measure(&opts, body_floor_mt, &shared, 2.0 * REGION_PAGES);
+	floor_2_shared = measure_threads(2, thread_floor_shared, NULL, REGION_PAGES);
 	emit("floor_shared", 2, 1, floor_2_shared, floor_2_shared, "both threads, one line");
 }
 
@@ -224,6 +228,7 @@ struct pin_job {
 	enum gup_api api;
 	bool shared;			/* threads: all on the same pages */
 	atomic_t failed;		/* a call came back short */
+	atomic_long_t cpu_ns, cpu_pages; /* threads: CPU time they got, pages done */
 };
 
 static long gup_call(const struct pin_job *j, unsigned long addr, unsigned int n,
@@ -285,28 +290,38 @@ static long long body_pin(void *arg, unsigned long reps)
 	return bench_now_ns() - t0;
 }
 
+static long long thread_cpu_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
 static void thread_pin(void *arg, unsigned int index, unsigned long reps)
 {
 	struct pin_job *j = arg;
 	struct page *pages[MAX_PPC];
 	unsigned long addr = j->addr + (j->shared ? 0 : index * j->npages * PAGE_SIZE);
 
+	long long t0 = thread_cpu_ns();
+
 	gupsim_kthread_use_mm(j->mm);
 	for (unsigned long r = 0; r < reps; r++)
 		pin_pass(j, addr, pages);
 	gupsim_kthread_unuse_mm(j->mm);
+	atomic_long_add(thread_cpu_ns() - t0, &j->cpu_ns);
+	atomic_long_add((long)(reps * j->npages), &j->cpu_pages);
 }
 
-struct mt_pin {
-	struct pin_job *job;
-	unsigned int threads;
-};
-
-static long long body_pin_mt(void *arg, unsigned long reps)
+/* CPU ns per page per thread since the last call (what the threads got). */
+static double job_cpu_per_page(struct pin_job *j)
 {
-	struct mt_pin *m = arg;
+	long ns = atomic_long_read(&j->cpu_ns), pages = atomic_long_read(&j->cpu_pages);
 
-	return bench_run_threads(m->threads, thread_pin, m->job, reps);
+	atomic_long_set(&j->cpu_ns, 0);
+	atomic_long_set(&j->cpu_pages, 0);
+	return pages ? (double)ns / (double)pages : -1;
 }
 
 /* The pins taken and released must balance, and no call may come back short. */
@@ -335,8 +350,9 @@ static bool check_job(struct gupsim *sim, struct pin_job *j, const char *name)
 
 struct results {
 	double pin_fast_4k, pin_fast_thp, mt_1, mt_2_disjoint, mt_2_shared;
+	double cpu_1, cpu_2;		/* CPU ns per page per thread, disjoint pages */
 };
-static struct results res = { -1, -1, -1, -1, -1 };
+static struct results res = { -1, -1, -1, -1, -1, -1, -1 };
 
 /* One pin case on one backing; a sweep of pages per call when @sweep. */
 static double pin_case(const char *name, enum backing back, enum gup_api api,
@@ -391,8 +407,8 @@ static void threaded_cases(void)
 	struct gupsim *sim;
 	struct mm_struct *mm;
 	struct pin_job job = { .api = API_PIN_FAST, .npages = REGION_PAGES, .ppc = MAX_PPC };
-	struct mt_pin one = { &job, 1 }, two = { &job, 2 };
 	const char *why = NULL;
+	char note[96];
 
 	if (!selected("pin_fast_4k_disjoint") && !selected("pin_fast_4k_shared"))
 		return;
@@ -405,15 +421,19 @@ static void threaded_cases(void)
 		emit("pin_fast_4k_disjoint", 2, MAX_PPC, -1, floor_2_private, why);
 		goto out;
 	}
-	res.mt_1 = bench_measure(&opts, body_pin_mt, &one, (double)REGION_PAGES);
-	emit("pin_fast_4k_disjoint", 1, MAX_PPC, res.mt_1, floor_1, "thread harness");
-	res.mt_2_disjoint = bench_measure(&opts, body_pin_mt, &two, 2.0 * REGION_PAGES);
-	emit("pin_fast_4k_disjoint", 2, MAX_PPC, res.mt_2_disjoint, floor_2_private,
-	     "own pages per thread");
+	res.mt_1 = measure_threads(1, thread_pin, &job, REGION_PAGES);
+	res.cpu_1 = job_cpu_per_page(&job);
+	snprintf(note, sizeof(note), "thread harness; CPU %.1f ns/page/thread", res.cpu_1);
+	emit("pin_fast_4k_disjoint", 1, MAX_PPC, res.mt_1, floor_1, note);
+	res.mt_2_disjoint = measure_threads(2, thread_pin, &job, REGION_PAGES);
+	res.cpu_2 = job_cpu_per_page(&job);
+	snprintf(note, sizeof(note), "own pages; CPU %.1f ns/page/thread", res.cpu_2);
+	emit("pin_fast_4k_disjoint", 2, MAX_PPC, res.mt_2_disjoint, floor_2_private, note);
 	job.shared = true;
-	res.mt_2_shared = bench_measure(&opts, body_pin_mt, &two, 2.0 * REGION_PAGES);
-	emit("pin_fast_4k_shared", 2, MAX_PPC, res.mt_2_shared, floor_2_shared,
-	     "same pages, same refcounts");
+	res.mt_2_shared = measure_threads(2, thread_pin, &job, REGION_PAGES);
+	snprintf(note, sizeof(note), "same pages; CPU %.1f ns/page/thread",
+		 job_cpu_per_page(&job));
+	emit("pin_fast_4k_shared", 2, MAX_PPC, res.mt_2_shared, floor_2_shared, note);
 	check_job(sim, &job, "pin_fast_4k threads");
 out:
 	gupsim_mm_put(mm);
@@ -615,6 +635,10 @@ static void check_targets(const struct rss_result *rss)
 		target(x >= 1.7, "pin_fast_4k 2 threads, disjoint pages: %.2fx the throughput of "
 		       "1 thread (target >= 1.7x; %ld CPUs online)", x, sysconf(_SC_NPROCESSORS_ONLN));
 	}
+	if (res.cpu_1 > 0 && res.cpu_2 > 0)
+		printf("info pin_fast_4k disjoint pages, CPU time per page per thread: %.1f ns "
+		       "with 1 thread, %.1f ns with 2 (equal means the library itself scales; "
+		       "the wall-time speed-up also needs 2 idle CPUs)\n", res.cpu_1, res.cpu_2);
 	if (res.mt_2_shared > 0 && res.mt_1 > 0)
 		printf("info pin_fast_4k 2 threads, shared pages: %.2fx the throughput of 1 thread\n",
 		       res.mt_1 / res.mt_2_shared);
