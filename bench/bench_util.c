@@ -32,6 +32,13 @@ static double median(double *v, unsigned int n)
 	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
+static double last_best;
+
+double bench_last_best(void)
+{
+	return last_best;
+}
+
 double bench_measure(const struct bench_opts *opts, bench_body_fn body, void *arg,
 		     double units_per_rep)
 {
@@ -57,6 +64,8 @@ double bench_measure(const struct bench_opts *opts, bench_body_fn body, void *ar
 		reps = 1;
 	for (unsigned int s = 0; s < n; s++)
 		v[s] = (double)body(arg, reps) / ((double)reps * units_per_rep);
+	qsort(v, n, sizeof(*v), cmp_double);
+	last_best = v[0];
 	return median(v, n);
 }
 
@@ -145,22 +154,22 @@ void bench_pool_stop(struct bench_pool *pool)
 
 void bench_table_header(FILE *out)
 {
-	fprintf(out, "%-26s %7s %6s %12s %9s  %s\n", "case", "threads", "pages", "ns/page",
-		"x floor", "note");
-	fprintf(out, "%-26s %7s %6s %12s %9s  %s\n", "--------------------------", "-------",
-		"------", "------------", "---------", "----");
+	fprintf(out, "%-22s %7s %5s %9s %9s %8s  %s\n", "case", "threads", "pages",
+		"ns/page", "best", "x floor", "note");
+	fprintf(out, "%-22s %7s %5s %9s %9s %8s  %s\n", "----------------------", "-------",
+		"-----", "---------", "---------", "--------", "----");
 }
 
 void bench_table_row(FILE *out, const struct bench_row *row)
 {
 	if (row->ns_per_page < 0) {
-		fprintf(out, "%-26s %7u %6u %12s %9s  %s\n", row->name, row->threads,
-			row->pages_per_call, "n/a", "", row->note ? row->note : "");
+		fprintf(out, "%-22s %7u %5u %9s %9s %8s  %s\n", row->name, row->threads,
+			row->pages_per_call, "n/a", "", "", row->note ? row->note : "");
 		return;
 	}
-	fprintf(out, "%-26s %7u %6u %12.2f %9.2f  %s\n", row->name, row->threads,
-		row->pages_per_call, row->ns_per_page, row->ns_per_page / row->floor_ns,
-		row->note ? row->note : "");
+	fprintf(out, "%-22s %7u %5u %9.2f %9.2f %8.2f  %s\n", row->name, row->threads,
+		row->pages_per_call, row->ns_per_page, row->best_ns,
+		row->ns_per_page / row->floor_ns, row->note ? row->note : "");
 }
 
 void bench_csv_header(FILE *out)

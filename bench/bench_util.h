@@ -32,6 +32,8 @@ struct bench_opts {
  */
 double bench_measure(const struct bench_opts *opts, bench_body_fn body, void *arg,
 		     double units_per_rep);
+/* The fastest sample of the last bench_measure() (the least disturbed one). */
+double bench_last_best(void);
 
 /*
  * A pool of worker threads that stay alive across samples (so a sample
@@ -51,7 +53,8 @@ struct bench_row {
 	const char *name;
 	unsigned int threads;
 	unsigned int pages_per_call;
-	double ns_per_page;		/* < 0: not measured (n/a) */
+	double ns_per_page;		/* median; < 0: not measured (n/a) */
+	double best_ns;			/* the fastest sample */
 	double floor_ns;		/* the floor it is compared with */
 	const char *note;
 };

@@ -57,6 +57,7 @@ static int errors;
 
 /* floors, ns/page */
 static double floor_1, floor_2_private, floor_2_shared;
+static double floor_1_best;
 
 /* ------------------------------------------------------------------ */
 /* Reporting */
@@ -64,7 +65,7 @@ static double floor_1, floor_2_private, floor_2_shared;
 static void emit(const char *name, unsigned int threads, unsigned int ppc, double ns,
 		 double floor_ns, const char *note)
 {
-	struct bench_row row = { name, threads, ppc, ns, floor_ns, note };
+	struct bench_row row = { name, threads, ppc, ns, bench_last_best(), floor_ns, note };
 
 	bench_table_row(stdout, &row);
 	fflush(stdout);
@@ -141,6 +142,7 @@ static double measure_threads(unsigned int threads, bench_thread_fn fn, void *ar
 static void measure_floors(void)
 {
 	floor_1 = bench_measure(&opts, body_floor, NULL, REGION_PAGES);
+	floor_1_best = bench_last_best();
 	emit("floor_private", 1, 1, floor_1, floor_1, "atomic add+sub, own line");
 	floor_2_private = measure_threads(2, thread_floor_private, NULL, REGION_PAGES);
 	emit("floor_private", 2, 1, floor_2_private, floor_2_private, "one line per thread");
@@ -350,13 +352,14 @@ static bool check_job(struct gupsim *sim, struct pin_job *j, const char *name)
 
 struct results {
 	double pin_fast_4k, pin_fast_thp, mt_1, mt_2_disjoint, mt_2_shared;
+	double pin_fast_4k_best, pin_fast_thp_best;
 	double cpu_1, cpu_2;		/* CPU ns per page per thread, disjoint pages */
 };
-static struct results res = { -1, -1, -1, -1, -1, -1, -1 };
+static struct results res = { -1, -1, -1, -1, -1, -1, -1, -1, -1 };
 
 /* One pin case on one backing; a sweep of pages per call when @sweep. */
 static double pin_case(const char *name, enum backing back, enum gup_api api,
-		       unsigned long npages, bool sweep)
+		       unsigned long npages, bool sweep, double *best)
 {
 	struct gupsim *sim;
 	struct mm_struct *mm;
@@ -391,8 +394,11 @@ static double pin_case(const char *name, enum backing back, enum gup_api api,
 		if (!check_job(sim, &job, name))
 			break;
 		emit(name, 1, job.ppc, ns, floor_1, job.ppc == MAX_PPC ? backing_name[back] : "");
-		if (job.ppc == MAX_PPC)
+		if (job.ppc == MAX_PPC) {
 			at512 = ns;
+			if (best)
+				*best = bench_last_best();
+		}
 	}
 out:
 	gupsim_kthread_unuse_mm(mm);
@@ -616,12 +622,13 @@ static void check_targets(const struct rss_result *rss)
 	if (res.pin_fast_4k > 0) {
 		double x = res.pin_fast_4k / floor_1;
 
-		target(x <= 4.0, "pin_fast_4k: %.2f ns/page = %.2fx floor (target <= 4x%s)",
-		       res.pin_fast_4k, x, x <= 4.0 ? "" : ", missed");
+		target(x <= 4.0, "pin_fast_4k: %.2f ns/page = %.2fx floor (target <= 4x); "
+		       "best samples: %.2f ns = %.2fx the floor's best", res.pin_fast_4k, x,
+		       res.pin_fast_4k_best, res.pin_fast_4k_best / floor_1_best);
 	}
 	if (res.pin_fast_thp > 0) {
-		target(res.pin_fast_thp <= 1.5, "pin_fast_thp: %.3f ns/page (target <= 1.5 ns/page)",
-		       res.pin_fast_thp);
+		target(res.pin_fast_thp <= 1.5, "pin_fast_thp: %.3f ns/page (target <= 1.5 ns/page); "
+		       "best sample %.3f ns", res.pin_fast_thp, res.pin_fast_thp_best);
 		if (res.pin_fast_4k > 0) {
 			double x = res.pin_fast_4k / res.pin_fast_thp;
 
@@ -730,8 +737,9 @@ static void print_header(void)
 	       "load %.2f %.2f %.2f\n", quick ? "--quick" : "(full)", gupsim_version(),
 	       GUPSIM_ATOMIC_BACKEND, quick ? "quick" : "full", sysconf(_SC_NPROCESSORS_ONLN),
 	       load[0], load[1], load[2]);
-	printf("ns/page: wall time / pages processed by all threads (median of %u samples of "
-	       "~%.1f ms)\n\n", opts.samples, (double)opts.sample_ns / 1e6);
+	printf("ns/page: wall time / pages processed by all threads, median of %u samples of "
+	       "~%.1f ms;\nbest: the fastest sample; x floor: median / the floor's median\n\n",
+	       opts.samples, (double)opts.sample_ns / 1e6);
 	bench_table_header(stdout);
 	if (csv)
 		bench_csv_header(csv);
@@ -759,15 +767,16 @@ int main(int argc, char **argv)
 	print_header();
 	measure_floors();
 
-	res.pin_fast_4k = pin_case("pin_fast_4k", BACK_4K, API_PIN_FAST, REGION_PAGES, true);
+	res.pin_fast_4k = pin_case("pin_fast_4k", BACK_4K, API_PIN_FAST, REGION_PAGES, true,
+				   &res.pin_fast_4k_best);
 	res.pin_fast_thp = pin_case("pin_fast_thp", BACK_THP, API_PIN_FAST, 2 * REGION_PAGES,
-				    true);
-	pin_case("get_fast_4k", BACK_4K, API_GET_FAST, REGION_PAGES, false);
-	pin_case("pin_slow_4k", BACK_4K, API_PIN, REGION_PAGES, false);
-	pin_case("pin_longterm_4k", BACK_4K, API_PIN_LONGTERM, REGION_PAGES, false);
-	pin_case("pin_hugetlb_2m", BACK_HUGETLB_2M, API_PIN_FAST, 2 * REGION_PAGES, false);
+				    true, &res.pin_fast_thp_best);
+	pin_case("get_fast_4k", BACK_4K, API_GET_FAST, REGION_PAGES, false, NULL);
+	pin_case("pin_slow_4k", BACK_4K, API_PIN, REGION_PAGES, false, NULL);
+	pin_case("pin_longterm_4k", BACK_4K, API_PIN_LONGTERM, REGION_PAGES, false, NULL);
+	pin_case("pin_hugetlb_2m", BACK_HUGETLB_2M, API_PIN_FAST, 2 * REGION_PAGES, false, NULL);
 	if (!quick)
-		pin_case("pin_1g", BACK_HUGETLB_1G, API_PIN_FAST, 1UL << 18, false);
+		pin_case("pin_1g", BACK_HUGETLB_1G, API_PIN_FAST, 1UL << 18, false, NULL);
 	else if (selected("pin_1g"))
 		emit("pin_1g", 1, MAX_PPC, -1, floor_1, "full mode only (touches 1 GiB)");
 	threaded_cases();
