@@ -58,6 +58,7 @@ static int errors;
 /* floors, ns/page */
 static double floor_1, floor_2_private, floor_2_shared;
 static double floor_1_best;
+static double floor_lines_1;		/* info: one cache line per page */
 
 /* ------------------------------------------------------------------ */
 /* Reporting */
@@ -93,6 +94,8 @@ struct floor_line {
 } __attribute__((aligned(64)));
 
 static struct floor_line floor_lines[16];
+/* one line per page, like the refcounts of REGION_PAGES struct pages */
+static struct floor_line page_lines[REGION_PAGES];
 
 static void floor_pass(atomic_t *v, unsigned long reps)
 {
@@ -109,6 +112,20 @@ static long long body_floor(void *arg, unsigned long reps)
 	long long t0 = bench_now_ns();
 
 	floor_pass(&floor_lines[0].v, reps);
+	return bench_now_ns() - t0;
+}
+
+/* The floor's RMW pair on a different line for every page (64 KiB of lines). */
+static long long body_floor_lines(void *arg, unsigned long reps)
+{
+	long long t0 = bench_now_ns();
+
+	for (unsigned long r = 0; r < reps; r++) {
+		for (unsigned long i = 0; i < REGION_PAGES; i++) {
+			atomic_add(1, &page_lines[i].v);
+			atomic_sub(1, &page_lines[i].v);
+		}
+	}
 	return bench_now_ns() - t0;
 }
 
@@ -144,6 +161,9 @@ static void measure_floors(void)
 	floor_1 = bench_measure(&opts, body_floor, NULL, REGION_PAGES);
 	floor_1_best = bench_last_best();
 	emit("floor_private", 1, 1, floor_1, floor_1, "atomic add+sub, own line");
+	floor_lines_1 = bench_measure(&opts, body_floor_lines, NULL, REGION_PAGES);
+	emit("floor_line_per_page", 1, 1, floor_lines_1, floor_1,
+	     "info: the same, one line per page (64 KiB)");
 	floor_2_private = measure_threads(2, thread_floor_private, NULL, REGION_PAGES);
 	emit("floor_private", 2, 1, floor_2_private, floor_2_private, "one line per thread");
 	floor_2_shared = measure_threads(2, thread_floor_shared, NULL, REGION_PAGES);
@@ -625,6 +645,8 @@ static void check_targets(const struct rss_result *rss)
 		target(x <= 4.0, "pin_fast_4k: %.2f ns/page = %.2fx floor (target <= 4x); "
 		       "best samples: %.2f ns = %.2fx the floor's best", res.pin_fast_4k, x,
 		       res.pin_fast_4k_best, res.pin_fast_4k_best / floor_1_best);
+		printf("info pin_fast_4k: %.2fx the same atomics on one cache line per page "
+		       "(%.2f ns/page)\n", res.pin_fast_4k / floor_lines_1, floor_lines_1);
 	}
 	if (res.pin_fast_thp > 0) {
 		target(res.pin_fast_thp <= 1.5, "pin_fast_thp: %.3f ns/page (target <= 1.5 ns/page); "
