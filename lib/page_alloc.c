@@ -346,32 +346,36 @@ static void device_folio_free(struct gupsim *sim, struct page *page)
 /*
  * free_pages_prepare(): a folio must not be freed while mapped or pinned.
  * The kernel reports it with bad_page() and leaks the page rather than
- * hand it out again; so do we.
+ * hand it out again; so do we. As in the kernel, the large-folio fields
+ * are reported against page[1], where they live (free_tail_page_prepare()),
+ * and the pages' own mapcounts tail by tail, then the head's.
  */
 static bool free_pages_check(struct folio *folio)
 {
 	long nr = folio_nr_pages(folio);
 
 	if (folio_test_large(folio)) {
+		struct page *tail = folio_page(folio, 1);
+
 		if (atomic_read(&folio->_entire_mapcount) != -1) {
-			bad_page(&folio->page, "nonzero entire_mapcount");
+			bad_page(tail, "nonzero entire_mapcount");
 			return false;
 		}
 		if (atomic_read(&folio->_large_mapcount) != -1) {
-			bad_page(&folio->page, "nonzero large_mapcount");
+			bad_page(tail, "nonzero large_mapcount");
 			return false;
 		}
 		if (atomic_read(&folio->_nr_pages_mapped)) {
-			bad_page(&folio->page, "nonzero nr_pages_mapped");
+			bad_page(tail, "nonzero nr_pages_mapped");
 			return false;
 		}
 		if (atomic_read(&folio->_pincount)) {
-			bad_page(&folio->page, "nonzero pincount");
+			bad_page(tail, "nonzero pincount");
 			return false;
 		}
 	}
-	for (long i = 0; i < nr; i++) {
-		struct page *p = folio_page(folio, i);
+	for (long i = 1; i <= nr; i++) {
+		struct page *p = folio_page(folio, i % nr);	/* the head last */
 
 		if (atomic_read(&p->_mapcount) != -1) {
 			bad_page(p, "nonzero mapcount");

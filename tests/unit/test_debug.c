@@ -285,6 +285,7 @@ static void free_of_pinned_folio_is_bad_page(void **state)
 	struct gupsim *sim = fixture_sim(state);
 	struct warn_log *w = fixture_warns(state);
 	struct folio *folio = gupsim_folio_alloc(sim, 2, 0);
+	char want[96];
 
 	assert_non_null(folio);
 	atomic_set(&folio->_pincount, 1);		/* a stray pin */
@@ -294,6 +295,30 @@ static void free_of_pinned_folio_is_bad_page(void **state)
 	assert_non_null(strstr(w->last, "\nhead: order:2 mapcount:0 entire_mapcount:0 nr_pages_mapped:0 pincount:1\n"));
 	assert_non_null(strstr(w->last, "\npage dumped because: nonzero pincount\n"));
 	assert_int_equal(gupsim_vmstat(sim, GUPSIM_NR_BAD_PAGES), 1);
+	/* the kernel reports page[1], where _pincount lives */
+	snprintf(want, sizeof(want), "  pfn:%05lx\npage: refcount:0 mapcount:0 ",
+		 gupsim_page_to_pfn(&folio->page) + 1);
+	assert_non_null(strstr(w->last, want));
+	snprintf(want, sizeof(want), " pfn:0x%lx\n", gupsim_page_to_pfn(&folio->page) + 1);
+	assert_non_null(strstr(w->last, want));
+}
+
+/* A tail page still mapped is reported before the head (tails first). */
+static void free_of_mapped_tail_reports_the_tail(void **state)
+{
+	struct gupsim *sim = fixture_sim(state);
+	struct warn_log *w = fixture_warns(state);
+	struct folio *folio = gupsim_folio_alloc(sim, 2, 0);
+	char want[64];
+
+	assert_non_null(folio);
+	atomic_set(&folio->page._mapcount, 0);		/* stray mappings */
+	atomic_set(&folio_page(folio, 3)->_mapcount, 0);
+	gupsim_folio_put(folio);
+	assert_int_equal(w->count, 1);
+	snprintf(want, sizeof(want), "  pfn:%05lx\n", gupsim_page_to_pfn(&folio->page) + 3);
+	assert_non_null(strstr(w->last, want));
+	assert_non_null(strstr(w->last, "\npage dumped because: nonzero mapcount\n"));
 }
 
 static void strict_bad_page_body(struct gupsim *sim)
@@ -333,6 +358,7 @@ int main(void)
 		cmocka_unit_test(strict_mode_without_warn_exits_normally),
 		SETUP(bad_page_reports_through_handler),
 		SETUP(free_of_pinned_folio_is_bad_page),
+		SETUP(free_of_mapped_tail_reports_the_tail),
 		cmocka_unit_test(strict_mode_aborts_after_bad_page),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
