@@ -7,10 +7,12 @@
 # log (stderr). A few more runs check the error paths and the quirks.
 # Timings are never checked.
 #
-# usage: run_gup_test.sh path/to/gup_test [--default-only]
+# usage: run_gup_test.sh path/to/gup_test [--default-only | --threads]
+#   --threads: only several threads on one mm (-j), the runs that CI also
+#   does under ThreadSanitizer (ctest label `threads`)
 set -u
 
-GUP_TEST=${1:?usage: $0 path/to/gup_test [--default-only]}
+GUP_TEST=${1:?usage: $0 path/to/gup_test [--default-only | --threads]}
 MODE=${2:-}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
@@ -78,6 +80,39 @@ check_run() {
 	fi
 	echo "ok $nr gup_test $*"
 }
+
+# check_threads <threads> <repeats> <cmd> <args...>: -j runs on one mm
+check_threads() {
+	local j=$1 r=$2 cmd=$3 name n line
+	shift 3
+	name=$(cmd_name "$cmd")
+	run 0 "$cmd" -j "$j" "$@" || return
+	case "$cmd" in
+	-u | -a | -L) line="^# $name: Time: get:[0-9]+ put:[0-9]+ us# \$"; n=$((j * r)) ;;
+	*) line="^# $name: done\$"; n=$j ;;
+	esac
+	if out_has "1..$j" && [ "$(grep -cE "$line" "$TMP/out")" = "$n" ] &&
+	   [ "$(grep -cE '^ok [0-9]+ ioctl status 0$' "$TMP/out")" = "$j" ] &&
+	   out_has "# Totals: pass:$j fail:0 xfail:0 xpass:0 skip:0 error:0" &&
+	   [ ! -s "$TMP/err" ]; then
+		echo "ok $nr gup_test $cmd -j $j $*"
+	else
+		fail "gup_test $cmd -j $j $*: unexpected TAP or kernel log"
+	fi
+}
+
+if [ "$MODE" = "--threads" ]; then
+	echo "# several threads on one mm"
+	check_threads 4 3 -a -m 16 -r 3 -n 64
+	check_threads 2 1 -b -m 16 -n 123
+	check_threads 3 2 -u -t -m 16 -r 2 -n 512
+	check_threads 2 1 -L -S -m 8 -n 32
+	check_threads 2 1 -a -H -m 16 -n 100
+	check_threads 2 1 -U -T -m 8 -n -1
+	echo "# $nr runs, $nfail failed"
+	[ "$nfail" = 0 ]
+	exit
+fi
 
 echo "# run_vmtests.sh: gup_test (default set)"
 check_run -u -u -n 1
