@@ -256,7 +256,10 @@ void folio_add_pin(struct folio *folio)
 		WARN_ON_ONCE(folio->sim, folio_ref_count(folio) < (int)GUP_PIN_COUNTING_BIAS);
 		folio_ref_add(folio, (int)GUP_PIN_COUNTING_BIAS);
 	}
-	pin_shadow_add(folio, 1);
+	if (unlikely(folio->sim->pin_shadow)) {
+		pin_shadow_add(folio, 1);
+		atomic_long_inc(&folio->sim->nr_add_pin);
+	}
 }
 
 int folio_add_pins(struct folio *folio, unsigned int pins)

@@ -259,6 +259,7 @@ struct gupsim {
 	struct fast_walker *walkers;
 
 	int *pin_shadow;		/* debug_pins: exact pins per pfn (lazily touched) */
+	atomic_long_t nr_add_pin;	/* debug_pins: folio_add_pin() calls (never "acquired") */
 };
 
 /* page_alloc.c */
