@@ -1,0 +1,368 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Operation fuzzer: the input bytes are decoded into a sequence of
+ * operations on a machine with up to three address spaces -- mmap, munmap,
+ * mprotect, madvise, user reads and writes, fork, every get/pin variant
+ * with any flag combination, every unpin variant, DMA, writeback -- after
+ * which the invariant checker must find nothing, and releasing everything
+ * must return every count to its baseline: pins balanced, every page back
+ * in the allocator.
+ *
+ * Built as a libFuzzer target with clang (-DGUPSIM_FUZZ=ON), and as a
+ * corpus replayer with any compiler (ctest `fuzz`): see tests/fuzz/README.md.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+
+#include <gupsim/gupsim.h>
+
+#define MAX_MMS		3
+#define MAX_RANGES	12
+#define MAX_HANDLES	16
+#define MAX_FILES	4
+
+struct range {
+	unsigned long addr, len;
+};
+
+struct handle {
+	struct page **pages;
+	long nr;
+	bool pinned;
+};
+
+struct fz {
+	const uint8_t *data;
+	size_t size, pos;
+	struct gupsim *sim;
+	struct mm_struct *mms[MAX_MMS];
+	struct range ranges[MAX_MMS][MAX_RANGES];
+	struct handle handles[MAX_HANDLES];
+	struct file *files[MAX_FILES];
+	int cur;
+};
+
+static uint8_t byte(struct fz *f)
+{
+	return f->pos < f->size ? f->data[f->pos++] : 0;
+}
+
+static uint32_t u16(struct fz *f)
+{
+	return (uint32_t)byte(f) | (uint32_t)byte(f) << 8;
+}
+
+static void quiet(void *arg, const char *msg)
+{
+	(void)arg;
+	(void)msg;	/* invalid arguments WARN by design; invariants are checked below */
+}
+
+static void fatal(struct fz *f, const char *what)
+{
+	fprintf(stderr, "fuzz_ops: %s (input offset %zu)\n", what, f->pos);
+	abort();
+}
+
+static struct mm_struct *pick_mm(struct fz *f)
+{
+	int i = byte(f) % MAX_MMS;
+
+	return f->mms[i] ? f->mms[i] : f->mms[0];
+}
+
+static int mm_index(struct fz *f, struct mm_struct *mm)
+{
+	for (int i = 0; i < MAX_MMS; i++)
+		if (f->mms[i] == mm)
+			return i;
+	return 0;
+}
+
+/* An address inside (or just past) one of the mm's ranges. */
+static unsigned long pick_addr(struct fz *f, struct mm_struct *mm, unsigned long *room)
+{
+	struct range *r = &f->ranges[mm_index(f, mm)][byte(f) % MAX_RANGES];
+	unsigned long off;
+
+	if (!r->len) {
+		*room = 16;
+		return 0x10000000UL;	/* nothing mapped: a hole */
+	}
+	off = (u16(f) % (r->len / PAGE_SIZE + 1)) * PAGE_SIZE;
+	*room = (r->len - (off < r->len ? off : r->len)) / PAGE_SIZE + 2;
+	return r->addr + off + (byte(f) % 7 == 0 ? 123 : 0);	/* sometimes unaligned */
+}
+
+static void op_mmap(struct fz *f)
+{
+	static const int prots[] = { PROT_READ | PROT_WRITE, PROT_READ, PROT_NONE };
+	struct mm_struct *mm = pick_mm(f);
+	unsigned int kind = byte(f) % 7, pages = 1 + u16(f) % 1024;
+	int prot = prots[byte(f) % 3], flags = MAP_PRIVATE | MAP_ANONYMOUS;
+	struct file *file = NULL;
+	unsigned long addr;
+	struct range *slot = &f->ranges[mm_index(f, mm)][byte(f) % MAX_RANGES];
+
+	switch (kind) {
+	case 1: flags = MAP_SHARED | MAP_ANONYMOUS; break;
+	case 2: case 3: case 4:
+		file = f->files[kind - 2];
+		flags = (byte(f) & 1) ? MAP_SHARED : MAP_PRIVATE;
+		if (pages > 16)
+			pages = 16;
+		break;
+	case 5: flags |= MAP_HUGETLB; pages = 512; break;
+	case 6: flags |= MAP_POPULATE; break;
+	default: break;
+	}
+	addr = gupsim_mmap(mm, 0, pages * PAGE_SIZE, prot, flags, file, 0);
+	if (GUPSIM_IS_ERR_VALUE(addr))
+		return;
+	if (byte(f) & 1)
+		gupsim_madvise(mm, addr, pages * PAGE_SIZE, MADV_HUGEPAGE);
+	slot->addr = addr;
+	slot->len = pages * PAGE_SIZE;
+}
+
+static void op_unmap_protect_advise(struct fz *f, uint8_t op)
+{
+	static const int advice[] = { MADV_DONTNEED, MADV_HUGEPAGE, MADV_NOHUGEPAGE,
+				      MADV_DONTFORK, MADV_DOFORK, MADV_POPULATE_READ,
+				      MADV_POPULATE_WRITE, 12345 };
+	struct mm_struct *mm = pick_mm(f);
+	unsigned long room, addr = pick_addr(f, mm, &room);
+	size_t len = (1 + u16(f) % room) * PAGE_SIZE;
+
+	if (op == 0)
+		gupsim_munmap(mm, addr, len);
+	else if (op == 1)
+		gupsim_mprotect(mm, addr, len, byte(f) % 8);
+	else
+		gupsim_madvise(mm, addr, len, advice[byte(f) % 8]);
+}
+
+static void op_access(struct fz *f, bool write)
+{
+	struct mm_struct *mm = pick_mm(f);
+	unsigned long room, addr = pick_addr(f, mm, &room);
+	char buf[3 * 4096];
+	size_t len = 1 + u16(f) % sizeof(buf);
+
+	memset(buf, byte(f), sizeof(buf));
+	if (write)
+		gupsim_write(mm, addr, buf, len);
+	else
+		gupsim_read(mm, addr, buf, len);
+}
+
+static void op_fork(struct fz *f)
+{
+	struct mm_struct *child;
+
+	for (int i = 1; i < MAX_MMS; i++) {
+		struct mm_struct *parent;
+
+		if (f->mms[i])
+			continue;
+		parent = pick_mm(f);
+		child = gupsim_fork(parent);
+		if (GUPSIM_IS_ERR_VALUE(child))
+			return;
+		f->mms[i] = child;
+		memcpy(f->ranges[i], f->ranges[mm_index(f, parent)], sizeof(f->ranges[i]));
+		return;
+	}
+}
+
+static void op_gup(struct fz *f)
+{
+	struct handle *h = &f->handles[byte(f) % MAX_HANDLES];
+	unsigned int variant = byte(f) % 10;
+	unsigned int flags = u16(f) & 0x1fff;	/* public FOLL_* bits, any mix */
+	struct mm_struct *mm = f->mms[f->cur];
+	unsigned long room, addr = pick_addr(f, mm, &room);
+	long nr = 1 + (long)(u16(f) % room), got;
+	int locked = 1;
+
+	if (h->pages)
+		return;		/* slot busy */
+	if (byte(f) % 5 == 0)
+		flags |= 1u << (16 + byte(f) % 7);	/* an internal flag: must be refused */
+	h->pages = calloc((size_t)nr, sizeof(*h->pages));
+	if (!h->pages)
+		return;
+	h->pinned = variant >= 5;
+	switch (variant) {
+	case 0: gupsim_mmap_read_lock(mm); got = gupsim_get_user_pages(addr, (unsigned long)nr, flags, h->pages); gupsim_mmap_read_unlock(mm); break;
+	case 1: got = gupsim_get_user_pages_fast(addr, (int)nr, flags, h->pages); break;
+	case 2: got = gupsim_get_user_pages_fast_only(addr, (int)nr, flags, h->pages); break;
+	case 3: got = gupsim_get_user_pages_unlocked(addr, (unsigned long)nr, h->pages, flags); break;
+	case 4: got = gupsim_get_user_pages_remote(pick_mm(f), addr, (unsigned long)nr, flags, h->pages, (byte(f) & 1) ? &locked : NULL); break;
+	case 5: gupsim_mmap_read_lock(mm); got = gupsim_pin_user_pages(addr, (unsigned long)nr, flags, h->pages); gupsim_mmap_read_unlock(mm); break;
+	case 6: got = gupsim_pin_user_pages_fast(addr, (int)nr, flags, h->pages); break;
+	case 7: got = gupsim_pin_user_pages_unlocked(addr, (unsigned long)nr, h->pages, flags); break;
+	case 8: got = gupsim_pin_user_pages_remote(pick_mm(f), addr, (unsigned long)nr, flags, h->pages, (byte(f) & 1) ? &locked : NULL); break;
+	default: got = gupsim_pin_user_pages_fast(addr, (int)nr, flags | FOLL_LONGTERM | FOLL_WRITE, h->pages); break;
+	}
+	if (got > nr)
+		fatal(f, "a GUP call returned more pages than asked for");
+	if (got <= 0) {
+		free(h->pages);
+		h->pages = NULL;
+		return;
+	}
+	for (long i = 0; i < got; i++)
+		if (!h->pages[i])
+			fatal(f, "a GUP call left a NULL page inside its result");
+	h->nr = got;
+}
+
+static void release(struct handle *h, unsigned int how)
+{
+	if (!h->pages)
+		return;
+	if (!h->pinned) {
+		for (long i = 0; i < h->nr; i++)
+			gupsim_put_page(h->pages[i]);
+	} else if (how % 3 == 0) {
+		gupsim_unpin_user_pages(h->pages, (unsigned long)h->nr);
+	} else if (how % 3 == 1) {
+		gupsim_unpin_user_pages_dirty_lock(h->pages, (unsigned long)h->nr, how & 4);
+	} else {
+		for (long i = 0; i < h->nr; i++)
+			gupsim_unpin_user_page(h->pages[i]);
+	}
+	free(h->pages);
+	h->pages = NULL;
+	h->nr = 0;
+}
+
+static void op_dma(struct fz *f)
+{
+	struct handle *h = &f->handles[byte(f) % MAX_HANDLES];
+	char buf[64];
+
+	if (!h->pages)
+		return;
+	memset(buf, byte(f), sizeof(buf));
+	if (byte(f) & 1)
+		gupsim_dma_write(h->pages[byte(f) % h->nr], byte(f) * 16, buf, sizeof(buf));
+	else
+		gupsim_dma_read(h->pages[byte(f) % h->nr], byte(f) * 16, buf, sizeof(buf));
+}
+
+static void op_mm_put(struct fz *f)
+{
+	int i = 1 + byte(f) % (MAX_MMS - 1);
+
+	if (!f->mms[i] || f->cur == i)
+		return;
+	gupsim_mm_put(f->mms[i]);
+	f->mms[i] = NULL;
+	memset(f->ranges[i], 0, sizeof(f->ranges[i]));
+}
+
+static void op_switch(struct fz *f)
+{
+	int i = byte(f) % MAX_MMS;
+
+	if (!f->mms[i])
+		return;
+	gupsim_kthread_unuse_mm(f->mms[f->cur]);
+	f->cur = i;
+	gupsim_kthread_use_mm(f->mms[i]);
+}
+
+static void setup(struct fz *f)
+{
+	static const enum gupsim_file_kind kinds[MAX_FILES] = {
+		GUPSIM_FILE_REGULAR, GUPSIM_FILE_SHMEM, GUPSIM_FILE_MEMFD, GUPSIM_FILE_REGULAR,
+	};
+	struct gupsim_config cfg;
+
+	gupsim_config_init(&cfg);
+	cfg.normal_mb = 48;
+	cfg.movable_mb = 16;
+	cfg.cma_mb = 8;
+	cfg.hugetlb_2m_pages = 2;
+	cfg.debug_pins = true;
+	cfg.mthp_orders = (1UL << 2) | (1UL << 4);
+	cfg.thp = byte(f) & 1 ? GUPSIM_THP_ALWAYS : GUPSIM_THP_MADVISE;
+	f->sim = gupsim_create(&cfg);
+	if (!f->sim)
+		fatal(f, "gupsim_create failed");
+	gupsim_set_warn_handler(f->sim, quiet, NULL);
+	for (int i = 0; i < MAX_FILES; i++)
+		f->files[i] = gupsim_file_create(f->sim, kinds[i], "fuzz", 16 * PAGE_SIZE);
+	f->mms[0] = gupsim_mm_create(f->sim);
+	if (!f->mms[0])
+		fatal(f, "gupsim_mm_create failed");
+	gupsim_kthread_use_mm(f->mms[0]);
+}
+
+static void teardown(struct fz *f, unsigned long free0)
+{
+	struct gupsim *sim = f->sim;
+
+	if (gupsim_check(sim) != 0)
+		fatal(f, "invariant violated after the operations");
+	for (int i = 0; i < MAX_HANDLES; i++)
+		release(&f->handles[i], i);
+	if (gupsim_vmstat(sim, GUPSIM_NR_FOLL_PIN_ACQUIRED) !=
+	    gupsim_vmstat(sim, GUPSIM_NR_FOLL_PIN_RELEASED))
+		fatal(f, "pins not balanced after releasing everything");
+	if (gupsim_check(sim) != 0)
+		fatal(f, "invariant violated after releasing everything");
+	gupsim_kthread_unuse_mm(f->mms[f->cur]);
+	for (int i = 0; i < MAX_MMS; i++)
+		if (f->mms[i])
+			gupsim_mm_put(f->mms[i]);
+	for (int i = 0; i < MAX_FILES; i++)
+		gupsim_file_put(f->files[i]);
+	/* the huge zero folio lives as long as the machine (this call
+	 * allocates it if nothing did, so the arithmetic holds either way) */
+	if (gupsim_huge_zero_folio(sim))
+		free0 -= HPAGE_PMD_NR;
+	if (gupsim_nr_free_pages(sim) != free0)
+		fatal(f, "pages leaked: the free count did not return to its start");
+	if (gupsim_vmstat(sim, GUPSIM_NR_BAD_PAGES))
+		fatal(f, "bad_page() reported");
+	gupsim_destroy(sim);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct fz f = { .data = data, .size = size };
+	unsigned long free0;
+
+	setup(&f);
+	free0 = gupsim_nr_free_pages(f.sim);
+	for (int steps = 0; f.pos < f.size && steps < 200; steps++) {
+		uint8_t op = byte(&f) % 12;
+
+		switch (op) {
+		case 0: op_mmap(&f); break;
+		case 1: case 2: case 3: op_unmap_protect_advise(&f, op - 1); break;
+		case 4: op_access(&f, false); break;
+		case 5: op_access(&f, true); break;
+		case 6: op_fork(&f); break;
+		case 7: case 8: op_gup(&f); break;
+		case 9: release(&f.handles[byte(&f) % MAX_HANDLES], byte(&f)); break;
+		case 10: op_dma(&f); break;
+		default:
+			switch (byte(&f) % 3) {
+			case 0: op_mm_put(&f); break;
+			case 1: op_switch(&f); break;
+			default: gupsim_file_writeback(f.files[byte(&f) % MAX_FILES]); break;
+			}
+		}
+	}
+	teardown(&f, free0);
+	return 0;
+}
