@@ -41,14 +41,13 @@ static const struct mmu_notifier_ops mirror_ops = {
 int main(void)
 {
 	struct gupsim *sim = story_machine(64, 0);
+	unsigned long free_before = gupsim_nr_free_pages(sim);
 	struct mm_struct *mm = gupsim_mm_create(sim);
 	struct mirror m = { .mn = { .ops = &mirror_ops } };
-	unsigned long free_before;
 	int n;
 
 	say("CASE 3: MMU-notifier driver -- plain references, dropped on invalidation");
 	kthread_use_mm(mm);
-	free_before = gupsim_nr_free_pages(sim);
 
 	step("The driver registers an MMU notifier on the process.");
 	expect(mmu_notifier_register(&m.mn, mm) == 0);
@@ -76,6 +75,8 @@ int main(void)
 	mmu_notifier_unregister(&m.mn, mm);
 	kthread_unuse_mm(mm);
 	gupsim_mm_put(mm);
+	say("\nEvery page and page table is back in the allocator: %s",
+	    gupsim_nr_free_pages(sim) == free_before ? "yes" : "no");
 	expect(gupsim_nr_free_pages(sim) == free_before);
 	expect(gupsim_check(sim) == 0);
 	gupsim_destroy(sim);

@@ -8,6 +8,7 @@
 #ifndef GUPSIM_EXAMPLE_STORY_H
 #define GUPSIM_EXAMPLE_STORY_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
