@@ -99,36 +99,33 @@ static void violation(struct checker *c, const struct page *page, const char *fm
 
 /* ---- page tables ---- */
 
-static void note_mapping(struct checker *c, struct mm_struct *mm, struct vm_area_struct *vma,
-			 unsigned long addr, pteval_t v, enum pt_level level)
+/* Tally one PTE or leaf; mm_check() judges the entry's shape and place. */
+static int tally_entry(struct mm_struct *mm, pteval_t *entry, enum pt_level level,
+		       unsigned long addr, void *arg)
 {
-	struct page *page = pfn_to_page_sim(c->sim, pte_pfn(v));
+	struct checker *c = (struct checker *)arg;
+	pteval_t v = pt_read(entry);
+	struct vm_area_struct *vma;
+	struct page *page;
 	struct folio *folio;
 	struct seen *s;
 
+	if (!pte_present(v) || pte_special(v))
+		return 0;	/* migration entries, zero pages, pfnmaps */
+	page = pfn_to_page_sim(c->sim, pte_pfn(v));
 	if (!page) {
 		violation(c, NULL, "mm %d maps pfn %#lx beyond memory at %#lx", mm->id,
 			  pte_pfn(v), addr);
-		return;
+		return 0;
 	}
 	folio = page_folio(page);
-	if (!vma)
-		violation(c, page, "mm %d maps %#lx outside every VMA", mm->id, addr);
-	else if (pte_write(v) && !(vma->vm_flags & VM_WRITE))
-		violation(c, page, "writable entry at %#lx in a VMA without VM_WRITE", addr);
 	if (folio_ref_count(folio) <= 0 || PageFlag(&folio->page, PG_buddy)) {
 		violation(c, page, "mm %d maps a free page at %#lx", mm->id, addr);
-		return;
-	}
-	if (level != PT_PTE && folio_order(folio) != (level == PT_PMD ? HPAGE_PMD_ORDER :
-							     HPAGE_PUD_ORDER)) {
-		violation(c, page, "a %s leaf at %#lx maps an order-%u folio",
-			  level == PT_PMD ? "PMD" : "PUD", addr, folio_order(folio));
-		return;
+		return 0;
 	}
 	s = seen_get(c, level == PT_PTE ? page_to_pfn(page) : page_to_pfn(&folio->page));
 	if (!s)
-		return;
+		return -ENOMEM;
 	if (level == PT_PTE)
 		s->pte_maps++;
 	else
@@ -136,46 +133,57 @@ static void note_mapping(struct checker *c, struct mm_struct *mm, struct vm_area
 	if (s->mm_id >= 0 && s->mm_id != mm->id)
 		s->multi_mm = true;
 	s->mm_id = mm->id;
+	vma = vma_lookup(mm, addr);
 	if (pte_write(v) && vma && !(vma->vm_flags & VM_SHARED))
 		s->writable_private = true;
+	return 0;
 }
 
-static void walk_table(struct checker *c, struct mm_struct *mm, pteval_t *table,
-		       enum pt_level level, unsigned long base)
-{
-	unsigned long span = 1UL << pt_shift(level);
-
-	for (int i = 0; i < PTRS_PER_TABLE; i++) {
-		unsigned long addr = base + (unsigned long)i * span;
-		pteval_t v = pt_read(&table[i]);
-
-		if (pte_none(v))
-			continue;
-		if (level > PT_PTE && !pte_leaf(v)) {
-			walk_table(c, mm, pt_table(c->sim, pte_pfn(v)), (enum pt_level)(level - 1), addr);
-			continue;
-		}
-		if (!pte_present(v) || pte_special(v))
-			continue;	/* migration entries, zero pages, pfnmaps */
-		note_mapping(c, mm, vma_lookup(mm, addr), addr, v, level);
-	}
-}
-
+/* mm_check() verifies each mm on its own (entries against VMAs, folio
+ * placement); the tally adds up what every mm maps, for the exact
+ * per-folio checks below. */
 static void check_mms(struct checker *c)
 {
+	struct mm_struct **mms = NULL;
+	size_t n = 0, cap = 0;
+
+	/* hold references, not the list lock, while taking mmap locks:
+	 * fork takes them in the other order */
 	pthread_mutex_lock(&c->sim->mm_list_lock);
 	for (struct mm_struct *mm = c->sim->mm_list; mm; mm = mm->list_next) {
-		if (!mm->pgd_pfn)
-			continue;
-		pthread_rwlock_rdlock(&mm->mmap_lock);
-		walk_table(c, mm, pt_table(c->sim, mm->pgd_pfn), PT_PGD, 0);
-		pthread_rwlock_unlock(&mm->mmap_lock);
+		if (n == cap) {
+			struct mm_struct **more = realloc(mms, (cap = cap * 2 + 8) * sizeof(*mms));
+
+			if (!more) {
+				c->oom = true;
+				break;
+			}
+			mms = more;
+		}
+		if (mm->pgd_pfn && atomic_inc_not_zero(&mm->mm_users))
+			mms[n++] = mm;
 	}
 	pthread_mutex_unlock(&c->sim->mm_list_lock);
+
+	for (size_t i = 0; i < n; i++) {
+		struct mm_struct *mm = mms[i];
+		long problems = mm_check(mm);
+
+		if (problems)
+			violation(c, NULL, "mm %d: %ld problem(s), logged by mm_check", mm->id,
+				  problems);
+		gupsim_mmap_read_lock(mm);
+		if (walk_page_range(mm, 0, TASK_SIZE_MAX + PAGE_SIZE, tally_entry, c))
+			c->oom = true;
+		gupsim_mmap_read_unlock(mm);
+		gupsim_mm_put(mm);
+	}
+	free(mms);
 }
 
 static void check_page_caches(struct checker *c)
 {
+	pthread_mutex_lock(&c->sim->file_list_lock);
 	for (struct file *file = c->sim->file_list; file; file = file->list_next) {
 		struct address_space *mapping = &file->mapping;
 
@@ -195,6 +203,7 @@ static void check_page_caches(struct checker *c)
 		}
 		pthread_mutex_unlock(&mapping->lock);
 	}
+	pthread_mutex_unlock(&c->sim->file_list_lock);
 }
 
 /* ---- folios ---- */

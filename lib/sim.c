@@ -178,6 +178,14 @@ void gupsim_destroy(struct gupsim *sim)
 {
 	if (!sim)
 		return;
+#ifndef NDEBUG
+	/* debug builds verify every invariant before the machine goes */
+	{
+		long bad = gupsim_check(sim);
+
+		WARN(sim, bad > 0, "gupsim_destroy: %ld invariant violation(s)\n", bad);
+	}
+#endif
 	/* teardown of the simulated user side comes first: it returns pages */
 	mms_destroy(sim);
 	files_destroy(sim);
