@@ -647,7 +647,10 @@ static void s_process_vm_readv(struct result *r, int write_first)
 	gs_begin(&g);
 	a = gs_map(&g, N64, MAP_PRIVATE, 0);
 	gs_touch(&g, a, N64, write_first);
+	/* locked == NULL: the caller holds the mmap lock (ref §1.4) */
+	gupsim_mmap_read_lock(g.mm);
 	got = gupsim_pin_user_pages_remote(g.mm, a, n, 0, pages, NULL);
+	gupsim_mmap_read_unlock(g.mm);
 	if (got > 0)
 		gupsim_unpin_user_pages(pages, (unsigned long)got);
 	r->rc = got == (long)n ? (long)N64 : got;

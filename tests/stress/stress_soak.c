@@ -152,8 +152,8 @@ int main(int argc, char **argv)
 	cfg.thp = GUPSIM_THP_ALWAYS;
 	cfg.debug_pins = true;
 	s.sim = gupsim_create(&cfg);
+	free0 = gupsim_nr_free_pages(s.sim);	/* before the mm and its tables */
 	s.mm = gupsim_mm_create(s.sim);
-	free0 = gupsim_nr_free_pages(s.sim);
 	s.base = gupsim_mmap(s.mm, 0, REGION, PROT_READ | PROT_WRITE,
 			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, NULL, 0);
 	if (GUPSIM_IS_ERR_VALUE(s.base)) {
