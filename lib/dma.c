@@ -75,6 +75,8 @@ static long dma_access(struct page *page, size_t off, void *buf, size_t len, enu
 
 	if (!page || (!buf && len) || (long)len < 0)
 		return -EINVAL;
+	if (page_uninit(page))		/* a struct page of no folio */
+		return -EINVAL;
 	folio = page_folio(page);
 	mem = dma_target(page, folio, off, len);
 	if (!mem)

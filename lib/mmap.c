@@ -438,6 +438,9 @@ static int mmap_check_args(struct mmap_req *req, size_t len, off_t off)
 		return -ENOMEM;			/* rounding up overflowed */
 	if (req->pgoff + (req->len >> PAGE_SHIFT) < req->pgoff)
 		return -EOVERFLOW;
+	/* file_mmap_ok(): no file offset goes past MAX_LFS_FILESIZE */
+	if (req->file && off < 0)
+		return -EOVERFLOW;
 	return 0;
 }
 
