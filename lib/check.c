@@ -37,9 +37,20 @@ struct checker {
 	bool oom;
 };
 
+/* The slot of @pfn, or the empty slot where it would go (m->cap > 0). */
+static struct seen *probe(struct seen_map *m, unsigned long pfn)
+{
+	unsigned long h = ((pfn + 1) * 0x9E3779B97F4A7C15UL) & (m->cap - 1);
+
+	while (m->slots[h].pfn && m->slots[h].pfn != pfn + 1)
+		h = (h + 1) & (m->cap - 1);
+	return &m->slots[h];
+}
+
 static struct seen *seen_get(struct checker *c, unsigned long pfn)
 {
 	struct seen_map *m = &c->map;
+	struct seen *s;
 
 	if ((m->used + 1) * 2 > m->cap) {
 		struct seen_map n = { NULL, m->cap ? m->cap * 2 : 1024, 0 };
@@ -50,34 +61,22 @@ static struct seen *seen_get(struct checker *c, unsigned long pfn)
 			return NULL;
 		}
 		for (unsigned long i = 0; i < m->cap; i++) {
-			struct seen *s = &m->slots[i];
-			unsigned long h;
-
-			if (!s->pfn)
+			if (!m->slots[i].pfn)
 				continue;
-			for (h = (s->pfn * 0x9E3779B97F4A7C15UL) & (n.cap - 1); n.slots[h].pfn;
-			     h = (h + 1) & (n.cap - 1))
-				;
-			n.slots[h] = *s;
+			*probe(&n, m->slots[i].pfn - 1) = m->slots[i];
 			n.used++;
 		}
 		free(m->slots);
 		*m = n;
 	}
-	for (unsigned long h = ((pfn + 1) * 0x9E3779B97F4A7C15UL) & (m->cap - 1); ;
-	     h = (h + 1) & (m->cap - 1)) {
-		struct seen *s = &m->slots[h];
-
-		if (s->pfn == pfn + 1)
-			return s;
-		if (!s->pfn) {
-			memset(s, 0, sizeof(*s));
-			s->pfn = pfn + 1;
-			s->mm_id = -1;
-			m->used++;
-			return s;
-		}
+	s = probe(m, pfn);
+	if (!s->pfn) {
+		memset(s, 0, sizeof(*s));
+		s->pfn = pfn + 1;
+		s->mm_id = -1;
+		m->used++;
 	}
+	return s;
 }
 
 static void violation(struct checker *c, const struct page *page, const char *fmt, ...)
@@ -210,17 +209,12 @@ static void check_page_caches(struct checker *c)
 
 static struct seen *lookup(struct checker *c, unsigned long pfn)
 {
-	struct seen_map *m = &c->map;
+	struct seen *s;
 
-	if (!m->cap)
+	if (!c->map.cap)
 		return NULL;
-	for (unsigned long h = ((pfn + 1) * 0x9E3779B97F4A7C15UL) & (m->cap - 1); ;
-	     h = (h + 1) & (m->cap - 1)) {
-		if (m->slots[h].pfn == pfn + 1)
-			return &m->slots[h];
-		if (!m->slots[h].pfn)
-			return NULL;
-	}
+	s = probe(&c->map, pfn);
+	return s->pfn ? s : NULL;
 }
 
 static void check_folio(struct checker *c, struct folio *folio)

@@ -214,7 +214,7 @@ int need_mm(struct run *r)
 /* ---- the page map ---- */
 
 /* One character per page: see docs/scenarios.md. */
-static char page_char(struct mm_struct *mm, unsigned long addr)
+char page_char(struct mm_struct *mm, unsigned long addr)
 {
 	struct page *page = gupsim_follow_page(mm, addr);
 	struct folio *folio;

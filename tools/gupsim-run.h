@@ -65,6 +65,7 @@ struct handle *find_handle(struct run *r, const char *name);
 struct file *find_file(struct run *r, const char *name);
 int need_machine(struct run *r);
 int need_mm(struct run *r);
+char page_char(struct mm_struct *mm, unsigned long addr);
 void print_map(struct range *rg, struct mm_struct *mm);
 void print_page(struct run *r, const char *label, struct page *page);
 const char *unquote(char *s);

@@ -84,17 +84,8 @@ static int expect_map(struct run *r, char **w, int n)
 	if (n < 4 || parse_addr(r, w[2], &rg, &addr))
 		return n < 4 ? fail(r, "usage: expect map NAME \"....\"") : -1;
 	want = unquote(w[3]);
-	for (unsigned long a = rg->addr; a < rg->addr + rg->len && i < 256; a += PAGE_SIZE, i++) {
-		/* same legend as print_map */
-		struct page *p = gupsim_follow_page(r->cur, a);
-		struct folio *f = p ? gupsim_page_folio(p) : NULL;
-
-		got[i] = !p ? '.' : gupsim_is_zero_page(p) ? '0' : gupsim_is_huge_zero_folio(f) ? 'Z' :
-			 gupsim_folio_maybe_dma_pinned(f) ? 'P' : gupsim_page_mapcount(p) > 1 ? 'S' :
-			 gupsim_folio_test_hugetlb(f) ? 'T' :
-			 gupsim_folio_order(f) == HPAGE_PMD_ORDER ? 'H' :
-			 gupsim_folio_test_large(f) ? 'L' : gupsim_folio_test_anon(f) ? 'a' : 'f';
-	}
+	for (unsigned long a = rg->addr; a < rg->addr + rg->len && i < 256; a += PAGE_SIZE, i++)
+		got[i] = page_char(r->cur, a);
 	got[i] = '\0';
 	if (!strcmp(got, want)) {
 		printf("  ok: map %s\n", want);
