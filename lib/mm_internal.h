@@ -69,7 +69,6 @@ void vm_area_free(struct vm_area_struct *vma);
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma); /* sorted insert */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
-void mmap_assert_locked(struct mm_struct *mm);
 int vma_split_at(struct vm_area_struct *vma, unsigned long addr); /* 0, -EINVAL or -ENOMEM */
 #define MAX_MAP_COUNT	65530	/* sysctl_max_map_count's default */
 /* The same without the max_map_count check (munmap may exceed it by one). */
@@ -89,8 +88,13 @@ void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned lo
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long end);
 /* MAP_POPULATE: prefault [start, start + len) like the kernel, errors ignored. */
 void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);
+
+/* mmap_lock.c */
+/* Set up @mm's mmap lock (writer-preferring, like the kernel's rwsem). */
+void mmap_lock_init(struct mm_struct *mm);
 /* Whether the calling thread holds @mm's mmap lock (read or write). */
 bool mmap_lock_held(struct mm_struct *mm);
+void mmap_assert_locked(struct mm_struct *mm);
 
 /* ------------------------------------------------------------------ */
 /* Page tables: 4 levels of 512 entries, each table a simulated page whose
