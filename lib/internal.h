@@ -219,6 +219,7 @@ struct fast_walker;
 
 struct gupsim {
 	struct gupsim_config cfg;
+	unsigned int kver;		/* cfg.kernel_version, 0 resolved to the newest */
 	unsigned long id;		/* unique per machine ever created */
 	unsigned long nr_pfns;
 	struct page *memmap;		/* lazily touched */
@@ -261,6 +262,16 @@ struct gupsim {
 	int *pin_shadow;		/* debug_pins: exact pins per pfn (lazily touched) */
 	atomic_long_t nr_add_pin;	/* debug_pins: folio_add_pin() calls (never "acquired") */
 };
+
+/*
+ * Rules that changed between the releases gupsim models (cfg.kernel_version,
+ * v6.6 to v7.3) test the machine's release with this: true when the rules
+ * of v@a.@b or later apply. Each caller cites the commit that changed it.
+ */
+static inline bool kernel_at_least(const struct gupsim *sim, unsigned int a, unsigned int b)
+{
+	return sim->kver >= (unsigned int)GUPSIM_KERNEL_VERSION(a, b, 0);
+}
 
 /* page_alloc.c */
 void page_alloc_init(struct gupsim *sim);

@@ -50,9 +50,28 @@ static int config_check(const struct gupsim_config *cfg)
 		return -EINVAL;
 	if (cfg->mthp_orders & ~MTHP_ALLOWED_ORDERS)
 		return -EINVAL;
+	if (cfg->kernel_version &&
+	    (cfg->kernel_version < GUPSIM_KERNEL_VERSION_MIN ||
+	     cfg->kernel_version > GUPSIM_KERNEL_VERSION_MAX))
+		return -EINVAL;
 	if (cfg->hugetlb_2m_pages > total / 2 || cfg->hugetlb_1g_pages > total / 1024)
 		return -ENOMEM;
 	return 0;
+}
+
+/*
+ * No machine exists yet whose log stream or warn handler could take the
+ * message, so a kernel_version out of range is said on stderr (documented
+ * in gupsim_create(3)); errno is EINVAL as for any impossible config.
+ */
+static void kernel_version_complain(const struct gupsim_config *cfg)
+{
+	unsigned int v = cfg->kernel_version;
+
+	if (!v || (v >= GUPSIM_KERNEL_VERSION_MIN && v <= GUPSIM_KERNEL_VERSION_MAX))
+		return;
+	fprintf(stderr, "gupsim_create: kernel_version %u.%u.%u (0x%x) is outside the "
+		"modelled range 6.6 to 7.3\n", v >> 16, (v >> 8) & 0xff, v & 0xff, v);
 }
 
 static void *reserve(size_t bytes)
@@ -137,11 +156,14 @@ struct gupsim *gupsim_create(const struct gupsim_config *user_cfg)
 	}
 	err = config_check(&sim->cfg);
 	if (err) {
+		kernel_version_complain(&sim->cfg);
 		free(sim);
 		errno = -err;
 		return NULL;
 	}
 
+	sim->kver = sim->cfg.kernel_version ? sim->cfg.kernel_version :
+		    GUPSIM_KERNEL_VERSION_MAX;
 	sim->id = (unsigned long)atomic_long_add_return(1, &next_sim_id);
 	sim->log = stderr;
 	sim_init_locks(sim);

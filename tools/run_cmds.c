@@ -40,6 +40,15 @@ static int cmd_machine(struct run *r, char **w, int n)
 		if (!strcmp(w[i], "hugezero")) { c->use_huge_zero_page = on(val); continue; }
 		if (!strcmp(w[i], "debug_pins")) { c->debug_pins = on(val); continue; }
 		if (!strcmp(w[i], "strict")) { c->strict = on(val); continue; }
+		if (!strcmp(w[i], "kernel")) {	/* kernel=6.6, kernel=6.12.3 */
+			unsigned int a = 0, b = 0, cc = 0;
+			int got = sscanf(val, "%u.%u.%u", &a, &b, &cc);
+
+			if (got < 2 || a > 255 || b > 255 || cc > 255)
+				return fail(r, "machine: bad kernel version '%s' (want A.B or A.B.C)", val);
+			c->kernel_version = GUPSIM_KERNEL_VERSION(a, b, cc);
+			continue;
+		}
 		if (!strcmp(w[i], "mthp")) {	/* mthp=16K,64K */
 			char *save, *tok, copy[128];
 

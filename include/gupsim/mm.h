@@ -38,8 +38,21 @@ struct gupsim_config {
 	bool strict;			/**< a WARN aborts; default false */
 	bool debug_pins;		/**< exact shadow pin counts, pin sanitizer */
 	unsigned long mthp_orders;	/**< bitmask of anon mTHP orders (2..8), "inherit"; default 0 */
+	/**
+	 * GUPSIM_KERNEL_VERSION(a, b, c) of the release whose rules apply
+	 * (between GUPSIM_KERNEL_VERSION_MIN and GUPSIM_KERNEL_VERSION_MAX);
+	 * 0 = the newest modelled (default). Only a.b selects the rules.
+	 */
+	unsigned int kernel_version;
 	/* more fields may follow; never reorder */
 };
+
+/** @brief A kernel release as a number, like the kernel's KERNEL_VERSION(). */
+#define GUPSIM_KERNEL_VERSION(a, b, c) (((a) << 16) + ((b) << 8) + (c))
+/** @brief The oldest release whose rules gupsim models (v6.6, an LTS). */
+#define GUPSIM_KERNEL_VERSION_MIN GUPSIM_KERNEL_VERSION(6, 6, 0)
+/** @brief The newest release whose rules gupsim models (v7.3, any 7.3.y). */
+#define GUPSIM_KERNEL_VERSION_MAX GUPSIM_KERNEL_VERSION(7, 3, 255)
 
 /**
  * @brief Fill @p cfg with the defaults and set cfg->size.
@@ -49,7 +62,10 @@ GUPSIM_API void gupsim_config_init(struct gupsim_config *cfg);
 /**
  * @brief Create a simulated machine.
  * @param cfg configuration, or NULL for the defaults
- * @return the machine, or NULL with errno EINVAL (impossible sizes) or ENOMEM
+ * @return the machine, or NULL with errno EINVAL (impossible sizes, or a
+ * kernel_version outside GUPSIM_KERNEL_VERSION_MIN..MAX: then one line
+ * saying so is also written to stderr, there being no machine whose log
+ * stream could take it) or ENOMEM
  */
 GUPSIM_API struct gupsim *gupsim_create(const struct gupsim_config *cfg);
 /**
