@@ -12,8 +12,12 @@
  * match. One row per scenario; exit 77 when the kernel side cannot run
  * (not root, no io_uring, no counters).
  *
- * The design follows the probe in shared/oracle/ (gup_probe.c) but the
- * code is the project's own.
+ * Hosts differ: some map fresh pages on anonymous read faults instead of
+ * the zero page (or a fresh THP instead of the huge zero folio). The host
+ * profile is measured first and the gupsim machine is configured to match,
+ * so "zeropage" scenarios compare a read-faulted buffer on both sides,
+ * whatever the host maps for it. A scenario the host cannot run is a skip
+ * with its reason, never a failure.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -30,9 +34,7 @@
 
 #include <gupsim/gupsim.h>
 
-#define PG	4096UL
-#define HPG	(2UL << 20)
-#define SKIP	77
+#include "oracle.h"
 
 /* ---------------- the kernel side ---------------- */
 
@@ -75,7 +77,14 @@ struct result {
 	long rc;		/* 0 / count, or -errno */
 	unsigned long acq, rel;	/* deltas over the whole scenario */
 	long extra;		/* scenario-specific fact (e.g. pages copied by fork) */
+	const char *why;	/* the reason, when the host cannot run it */
 };
+
+static int skip(struct result *r, const char *why)
+{
+	r->why = why;
+	return SKIP;
+}
 
 static struct counts before;
 static void k_begin(void) { read_pins(&before); }
@@ -112,52 +121,6 @@ static long uring_register(void *buf, size_t len)
 		syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
 	close(fd);
 	return rc;
-}
-
-static void *map_anon(size_t len, size_t align)
-{
-	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED)
-		return NULL;
-	return (void *)(((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1));
-}
-
-static void touch(char *p, size_t len, int write)
-{
-	for (size_t i = 0; i < len; i += PG) {
-		if (write)
-			p[i] = 1;
-		else
-			(void)*(volatile char *)(p + i);
-	}
-}
-
-static uint64_t pfn_of(void *addr)
-{
-	uint64_t e = 0;
-	int fd = open("/proc/self/pagemap", O_RDONLY);
-
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &e, 8, (off_t)((uintptr_t)addr / PG) * 8) != 8)
-		e = 0;
-	close(fd);
-	return (e & (1ULL << 63)) ? (e & ((1ULL << 55) - 1)) : 0;
-}
-
-/* A 2 MiB region mapped by one PMD: 512 contiguous, aligned PFNs. */
-static int pmd_mapped(char *p)
-{
-	uint64_t first = pfn_of(p);
-
-	if (!first || first % 512)
-		return 0;
-	for (unsigned long i = 1; i < 512; i += 37)
-		if (pfn_of(p + i * PG) != first + i)
-			return 0;
-	return 1;
 }
 
 static const char *tmpfile_path = "/tmp/gupsim_oracle.dat";
@@ -213,6 +176,9 @@ static void gs_begin(struct gs *g)
 
 	gupsim_config_init(&cfg);
 	cfg.normal_mb = 256;
+	/* like with like: the host's read faults decide the zero pages */
+	cfg.use_zero_page = host.zero_page;
+	cfg.use_huge_zero_page = host.huge_zero;
 	g->sim = gupsim_create(&cfg);
 	g->mm = gupsim_mm_create(g->sim);
 	gupsim_kthread_use_mm(g->mm);
@@ -440,7 +406,7 @@ static int k_uring_file_shared_write(struct result *r)
 	char *p;
 
 	if (fd < 0)
-		return SKIP;
+		return skip(r, "cannot create the temp file");
 	p = mmap(NULL, N64, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	touch(p, N64, 1);
 	k_begin();
@@ -472,7 +438,7 @@ static int k_uring_file_private_readfault(struct result *r)
 	char *p;
 
 	if (fd < 0)
-		return SKIP;
+		return skip(r, "cannot create the temp file");
 	p = mmap(NULL, N64, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	touch(p, N64, 0);
 	k_begin();
@@ -547,15 +513,7 @@ static void s_odirect_write_zeropage(struct result *r)
 
 static int thp_usable(void)
 {
-	char buf[128] = "";
-	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r");
-
-	if (!f)
-		return 0;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = 0;
-	fclose(f);
-	return strstr(buf, "[never]") == NULL;
+	return host.thp_enabled[0] && strcmp(host.thp_enabled, "never") != 0;
 }
 
 static int k_odirect_read_thp(struct result *r)
@@ -563,12 +521,12 @@ static int k_odirect_read_thp(struct result *r)
 	char *p;
 
 	if (!thp_usable())
-		return SKIP;
+		return skip(r, "THP disabled (enabled=never)");
 	p = map_anon(2 * HPG, HPG);
 	madvise(p, 2 * HPG, MADV_HUGEPAGE);
 	touch(p, 2 * HPG, 1);
 	if (!pmd_mapped(p) || !pmd_mapped(p + HPG))
-		return SKIP;
+		return skip(r, "written MADV_HUGEPAGE range is not PMD-mapped");
 	k_begin();
 	r->rc = odirect(p, 2 * HPG, 1);
 	k_end(r);
@@ -587,18 +545,18 @@ static void s_odirect_read_thp(struct result *r)
 	gs_end(&g, r);
 }
 
-/* The huge zero folio IS counted, per 4 KiB page. */
+/* The huge zero folio IS counted, per 4 KiB page (so is a fresh THP). */
 static int k_odirect_write_thp_zeropage(struct result *r)
 {
 	char *p;
 
 	if (!thp_usable())
-		return SKIP;
+		return skip(r, "THP disabled (enabled=never)");
 	p = map_anon(HPG, HPG);
 	madvise(p, HPG, MADV_HUGEPAGE);
 	touch(p, HPG, 0);
 	if (!pmd_mapped(p))
-		return SKIP;	/* no huge zero page on this host */
+		return skip(r, "read-faulted MADV_HUGEPAGE range is not PMD-mapped");
 	k_begin();
 	r->rc = odirect(p, HPG, 0);
 	k_end(r);
@@ -647,7 +605,7 @@ static void s_process_vm_readv(struct result *r, int write_first)
 	gs_begin(&g);
 	a = gs_map(&g, N64, MAP_PRIVATE, 0);
 	gs_touch(&g, a, N64, write_first);
-	/* locked == NULL: the caller holds the mmap lock (ref §1.4) */
+	/* locked == NULL: the caller holds the mmap lock */
 	gupsim_mmap_read_lock(g.mm);
 	got = gupsim_pin_user_pages_remote(g.mm, a, n, 0, pages, NULL);
 	gupsim_mmap_read_unlock(g.mm);
@@ -671,7 +629,7 @@ static int k_fork_pinned(struct result *r)
 	pid_t pid;
 
 	if (fd < 0 || pipe(pipefd))
-		return SKIP;
+		return skip(r, "io_uring or pipe unavailable");
 	touch(p, 16 * PG, 1);
 	k_begin();
 	r->rc = syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1);
@@ -779,6 +737,8 @@ int main(void)
 
 	if (!host_ready())
 		return SKIP;
+	host_probe(&host);
+	host_print(&host);
 	printf("%-30s %-28s %-28s %s\n", "scenario", "kernel rc/acq/rel",
 	       "gupsim rc/acq/rel", "match");
 	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
@@ -788,7 +748,7 @@ int main(void)
 		int match;
 
 		if (s->kernel(&k) == SKIP) {
-			printf("%-30s %-28s %-28s skip\n", s->name, "(host cannot)", "-");
+			printf("%-30s skip: %s\n", s->name, k.why ? k.why : "host cannot");
 			skipped++;
 			continue;
 		}
