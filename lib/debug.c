@@ -8,6 +8,13 @@
  * stream (stderr unless gupsim_set_log() chose another). In strict mode
  * (cfg.strict) the report is followed by abort(). Nothing here allocates, so
  * reports still work when memory is exhausted.
+ *
+ * A report that belongs to no machine (sim NULL: a GUP call without an mm,
+ * kthread_use_mm(NULL), a thread still using an mm of a destroyed machine)
+ * goes to the process-wide handler (gupsim_set_global_warn_handler(),
+ * stderr by default) and aborts if the process-wide strict flag is set
+ * (gupsim_set_global_strict()): the one piece of process-wide state here,
+ * since such a report has no machine to ask.
  */
 #include <stdlib.h>
 #include <sys/prctl.h>
@@ -101,6 +108,45 @@ void gupsim_set_warn_handler(struct gupsim *sim, gupsim_warn_fn fn, void *arg)
 	pthread_mutex_unlock(&sim->log_lock);
 }
 
+/* The process-wide handler and strict flag, for reports of no machine. */
+static pthread_mutex_t global_warn_lock = PTHREAD_MUTEX_INITIALIZER;
+static gupsim_warn_fn global_warn_fn;
+static void *global_warn_arg;
+static atomic_t global_strict;
+
+void gupsim_set_global_warn_handler(gupsim_warn_fn fn, void *arg)
+{
+	pthread_mutex_lock(&global_warn_lock);
+	global_warn_fn = fn;
+	global_warn_arg = fn ? arg : NULL;
+	pthread_mutex_unlock(&global_warn_lock);
+}
+
+void gupsim_set_global_strict(bool strict)
+{
+	atomic_set(&global_strict, strict);
+}
+
+/* A report of no machine: the global handler, or stderr; global strict. */
+static void report_global(const char *text)
+{
+	gupsim_warn_fn fn;
+	void *arg;
+
+	pthread_mutex_lock(&global_warn_lock);
+	fn = global_warn_fn;
+	arg = global_warn_arg;
+	if (!fn)
+		log_write_locked(NULL, text);
+	pthread_mutex_unlock(&global_warn_lock);
+	if (fn)
+		fn(arg, text);
+	if (atomic_read(&global_strict)) {
+		fflush(stderr);
+		abort();
+	}
+}
+
 /*
  * Hand a finished report to the handler (outside the lock: a handler may
  * call into the library) or print it; strict mode then aborts.
@@ -111,7 +157,7 @@ static void report(struct gupsim *sim, const char *text)
 	void *arg = NULL;
 
 	if (!sim) {
-		log_write_locked(NULL, text);
+		report_global(text);
 		return;
 	}
 	pthread_mutex_lock(&sim->log_lock);

@@ -98,6 +98,23 @@ typedef void (*gupsim_warn_fn)(void *arg, const char *message);
  */
 GUPSIM_API void gupsim_set_warn_handler(struct gupsim *sim, gupsim_warn_fn fn, void *arg);
 /**
+ * @brief Install the process-wide WARN handler: it receives the reports
+ * that belong to no machine (a GUP call or kthread_use_mm() without an mm,
+ * a thread still using an mm of a destroyed machine). Without one
+ * (the default, or @p fn NULL) they are printed to stderr.
+ * @param fn  the handler, or NULL to restore printing to stderr
+ * @param arg passed to @p fn
+ */
+GUPSIM_API void gupsim_set_global_warn_handler(gupsim_warn_fn fn, void *arg);
+/**
+ * @brief Process-wide strict mode, for the reports that belong to no
+ * machine: when set, such a report aborts the process after the global
+ * handler returns (a machine's own reports follow its cfg.strict). Off by
+ * default.
+ * @param strict true to abort on machine-less reports
+ */
+GUPSIM_API void gupsim_set_global_strict(bool strict);
+/**
  * @brief Choose the stream for dump_page() output and for reports when no
  * warn handler is installed.
  * @param sim the machine (NULL is ignored)
@@ -332,14 +349,18 @@ GUPSIM_API struct task_struct *gupsim_current(void);
  * @brief kthread_use_mm(): make @p mm the calling thread's current->mm,
  * which the plain, *_fast and *_unlocked GUP variants act on. Using a
  * second mm without unusing the first WARNs (the first is then unused).
- * It takes no reference: as in the kernel, keep the address space alive
- * (gupsim_mm_get()) while a thread uses it.
+ * The thread holds a reference on @p mm (the kernel's mmgrab() + mmget()
+ * pairing) until gupsim_kthread_unuse_mm() or until it exits: the owner's
+ * last gupsim_mm_put() leaves the mm alive meanwhile. gupsim_destroy() of
+ * the machine while a thread still uses one of its mms WARNs; that
+ * thread's calls then report a GUP without an mm (process-wide handler).
  * @param mm the address space (NULL WARNs)
  */
 GUPSIM_API void gupsim_kthread_use_mm(struct mm_struct *mm);
 /**
- * @brief kthread_unuse_mm(): clear current->mm; @p mm must be the one in
- * use (otherwise WARN and no change).
+ * @brief kthread_unuse_mm(): clear current->mm and drop the reference
+ * gupsim_kthread_use_mm() took; @p mm must be the one in use (otherwise
+ * WARN and no change).
  * @param mm the address space in use
  */
 GUPSIM_API void gupsim_kthread_unuse_mm(struct mm_struct *mm);
