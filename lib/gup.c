@@ -81,11 +81,6 @@ static struct gupsim *mm_sim_or_null(struct mm_struct *mm)
 	return mm ? mm->sim : NULL;
 }
 
-static struct mm_struct *current_mm(void)
-{
-	return get_current()->mm;
-}
-
 /* ------------------------------------------------------------------ */
 /* The slow-path driver: ref §1.6 __get_user_pages_locked() */
 

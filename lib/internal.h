@@ -439,6 +439,17 @@ static inline void spin_unlock_word(unsigned long *word) { smp_store_release_ul(
 /* task.c: the calling thread's current */
 extern _Thread_local struct task_struct gupsim_current_task;
 static inline struct task_struct *get_current(void) { return &gupsim_current_task; }
+/* current->mm, or NULL (with a WARN) if its machine was destroyed. */
+struct mm_struct *current_mm(void);
+/* gupsim_destroy(): orphan the mms threads still use; returns how many. */
+struct mm_struct;
+int mms_orphan_used(struct gupsim *sim);
+/* An orphaned mm's contents are gone: free it now if no thread uses it. */
+void mm_orphan_done(struct mm_struct *mm);
+/* Make sure task_exit() runs when the calling thread exits. */
+void task_arm_exit(void);
+/* A process-unique number of the calling thread (from 1, never reused). */
+unsigned long task_thread_id(void);
 
 #include "mm_internal.h"
 

@@ -19,8 +19,11 @@ struct anon_vma {			/* one per fork family (see rmap.c) */
 };
 
 struct mm_struct {
-	struct gupsim *sim;
+	struct gupsim *sim;		/* NULL once orphaned (see task.c) */
 	atomic_t mm_users;
+	int kthread_users;		/* threads with it as current->mm (task_mm_lock) */
+	unsigned long orphaned;		/* machine destroyed while in use: set under
+					 * task_mm_lock, read with READ_ONCE_UL */
 	pthread_rwlock_t mmap_lock;
 	unsigned long pgd_pfn;		/* the root page-table page */
 	unsigned long page_table_lock;	/* upper-level table installs */
@@ -88,6 +91,9 @@ void zap_page_range(struct vm_area_struct *vma, unsigned long start, unsigned lo
 int do_munmap(struct mm_struct *mm, unsigned long start, unsigned long end);
 /* MAP_POPULATE: prefault [start, start + len) like the kernel, errors ignored. */
 void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);
+/* Free an mm, or (@keep_shell) empty it and keep the struct for the threads
+ * that still use it; see task.c. */
+void __mmput(struct mm_struct *mm, bool keep_shell);
 
 /* mmap_lock.c */
 /* Set up @mm's mmap lock (writer-preferring, like the kernel's rwsem). */
@@ -356,6 +362,7 @@ struct file {
 	enum gupsim_file_kind kind;
 	char name[64];
 	atomic_t refcount;		/* creator + one per mapping */
+	unsigned long creator_put;	/* the creator's reference is gone (xchg) */
 	unsigned long ino;
 	size_t size;
 	struct address_space mapping;

@@ -102,7 +102,7 @@ static void exit_mmap(struct mm_struct *mm)
 	gupsim_mmap_write_unlock(mm);
 }
 
-static void mm_teardown(struct mm_struct *mm)
+void __mmput(struct mm_struct *mm, bool keep_shell)
 {
 	struct gupsim *sim = mm->sim;
 
@@ -124,7 +124,10 @@ static void mm_teardown(struct mm_struct *mm)
 
 	pthread_mutex_destroy(&mm->notifier_lock);
 	pthread_rwlock_destroy(&mm->mmap_lock);
-	free(mm);
+	if (keep_shell)
+		mm_orphan_done(mm);	/* a thread still has it as current->mm */
+	else
+		free(mm);
 }
 
 void gupsim_mm_get(struct mm_struct *mm)
@@ -150,12 +153,20 @@ void gupsim_mm_put(struct mm_struct *mm)
 		atomic_inc(&mm->mm_users);
 		return;
 	}
-	mm_teardown(mm);
+	__mmput(mm, false);
 }
 
-/* gupsim_destroy(): every mm still alive goes, whatever its users. */
+/*
+ * gupsim_destroy(): every mm still alive goes, whatever its users. One a
+ * thread still uses (kthread_use_mm() without kthread_unuse_mm()) is
+ * emptied but its struct stays for that thread (see task.c).
+ */
 void mms_destroy(struct gupsim *sim)
 {
+	int used = mms_orphan_used(sim);
+
+	WARN(sim, used, "gupsim_destroy: %d thread(s) still use an mm of the machine "
+	     "(kthread_use_mm() without kthread_unuse_mm())\n", used);
 	for (;;) {
 		struct mm_struct *mm;
 
@@ -165,7 +176,7 @@ void mms_destroy(struct gupsim *sim)
 		if (!mm)
 			break;
 		atomic_set(&mm->mm_users, 0);
-		mm_teardown(mm);
+		__mmput(mm, READ_ONCE_UL(&mm->orphaned));
 	}
 }
 

@@ -499,7 +499,7 @@ struct page *gupsim_pfn_to_page(struct gupsim *sim, unsigned long pfn)
 
 struct page *gupsim_pfn_to_page_current(unsigned long pfn)
 {
-	struct mm_struct *mm = get_current()->mm;
+	struct mm_struct *mm = current_mm();
 
 	return mm ? pfn_to_page_init(mm->sim, pfn) : NULL;
 }
