@@ -177,16 +177,28 @@ void fput(struct file *file)
 		atomic_set(&file->refcount, 0);
 		return;
 	}
-	WARN(sim, READ_ONCE_UL(&file->mapping.i_mmap) != 0,
-	     "file %lu freed while still mapped\n", file->ino);
+	/* a mapping's reference is missing: keep the file, files_destroy() frees it */
+	if (WARN(sim, READ_ONCE_UL(&file->mapping.i_mmap) != 0,
+		 "file %lu freed while still mapped\n", file->ino))
+		return;
 	file_list_del(sim, file);
 	file_free(file);
 }
 
+/*
+ * The creator's reference goes once. A second call would drop a mapping's
+ * reference (and free the file under it): WARN and change nothing. After
+ * the file is unmapped and freed, a second call is a use after free the
+ * caller must avoid, as close() of a closed descriptor would be.
+ */
 void gupsim_file_put(struct file *file)
 {
-	if (file)
-		fput(file);
+	if (!file)
+		return;
+	if (WARN(file->sim, xchg_ul(&file->creator_put, 1) != 0,
+		 "file %lu: gupsim_file_put() called twice\n", file->ino))
+		return;
+	fput(file);
 }
 
 /* gupsim_destroy(), after every mm is gone: free the files left behind. */
