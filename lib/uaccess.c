@@ -37,11 +37,31 @@ struct uaccess {
 };
 
 /*
+ * The folio @v maps has no reference although the entry still maps it.
+ * Under the table lock an unchanged present entry holds its mapping's
+ * reference (a split freezes the count only with every table of the folio
+ * locked; migration replaces the entries first), so a count of 0 there is
+ * a page freed while still mapped: one put_page() too many, which
+ * bad_page() reported when it happened. The access fails (a program would
+ * read memory the kernel reused) rather than retry forever.
+ */
+static bool freed_while_mapped(struct gupsim *sim, pteval_t *entry, pteval_t v)
+{
+	bool stale;
+
+	pt_lock(sim, entry);
+	stale = pt_read(entry) == v;
+	pt_unlock(sim, entry);
+	return stale;
+}
+
+/*
  * Copy through the entry @v found at @entry. The folio is held by a
  * reference taken with folio_try_get(), so a racing MADV_DONTNEED cannot
  * free it during the copy; a store runs under the table lock, so that it
  * cannot slip between a writeback's write-protect and its cleaning.
- * -EAGAIN: the entry changed, look again.
+ * -EAGAIN: the entry changed, look again; -EFAULT: the page was freed
+ * while mapped.
  */
 static int copy_through(struct uaccess *u, pteval_t *entry, pteval_t v, enum pt_level level)
 {
@@ -57,7 +77,7 @@ static int copy_through(struct uaccess *u, pteval_t *entry, pteval_t v, enum pt_
 	pteval_t young = _PAGE_ACCESSED | (u->write ? _PAGE_DIRTY : 0);
 
 	if (ref && !folio_ref_try_add(folio, 1))
-		return -EAGAIN;
+		return freed_while_mapped(sim, entry, v) ? -EFAULT : -EAGAIN;
 	pt_lock(sim, entry);
 	if (pt_read(entry) != v && (pte_pfn(pt_read(entry)) != pte_pfn(v) ||
 				    !entry_permits(pt_read(entry), u->write))) {
@@ -92,8 +112,10 @@ static int access_page(struct uaccess *u)
 		pteval_t v = entry ? pt_read(entry) : 0;
 
 		if (entry && entry_permits(v, u->write)) {
-			if (!copy_through(u, entry, v, level))
-				return 0;
+			int ret = copy_through(u, entry, v, level);
+
+			if (ret != -EAGAIN)
+				return ret;
 			continue;
 		}
 		if (WARN(u->mm->sim, tries >= FAULT_RETRIES_MAX,
