@@ -3,10 +3,12 @@
  * gupsim-run: run a pinning scenario written as a small line-based script
  * and print what happens, with a one-character-per-page map of each range.
  * `expect` lines turn a script into a test. The language is documented in
- * docs/scenarios.md; `gupsim-run --help` prints a summary.
+ * docs/scenarios.md (its tables come from `gupsim-run --doc`); `gupsim-run
+ * --help` prints a summary and the exit codes.
  */
 #include <ctype.h>
 #include <errno.h>
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,19 +16,94 @@
 #include <sys/mman.h>
 
 #include <gupsim/gupsim.h>
+#include <gupsim/version.h>
 #include "gupsim-run.h"
 
+/* Exit codes (docs/scenarios.md): bits, so both show when both happen. */
+enum {
+	EXIT_EXPECT = 1,	/* an expectation failed (or pins were left) */
+	EXIT_SCRIPT = 2,	/* a script error, an unreadable file, a bad option */
+};
+
+static void vsay(struct run *r, const char *fmt, va_list ap)
+{
+	if (r->out->quiet)
+		return;
+	if (r->out->tap)
+		fputs("# ", stdout);
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
+/* A transcript line: "# "-prefixed in TAP mode, nothing with --quiet. */
+void say(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(r, fmt, ap);
+	va_end(ap);
+}
+
+static void outcome(struct run *r, bool ok, const char *fmt, va_list ap)
+{
+	char where[300];
+
+	if (r->line)
+		snprintf(where, sizeof(where), "%s:%d", r->path, r->line);
+	else	/* the checks after the last line */
+		snprintf(where, sizeof(where), "%s: at the end", r->path);
+	if (r->out->tap) {
+		printf("%sok %d - %s: ", ok ? "" : "not ", ++r->out->tests, where);
+	} else if (ok) {
+		if (r->out->quiet)
+			return;
+		fputs("  ok: ", stdout);
+	} else {
+		printf("%s%s: FAILED: ", r->out->quiet ? "" : "  ", where);
+	}
+	vprintf(fmt, ap);
+	putchar('\n');
+}
+
+/* An expectation that held. */
+void passed(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	outcome(r, true, fmt, ap);
+	va_end(ap);
+}
+
+/* An expectation that failed: the script goes on, the exit code is 1. */
+void failed(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->failures++;
+	va_start(ap, fmt);
+	outcome(r, false, fmt, ap);
+	va_end(ap);
+}
+
+/* A WARN: in the transcript; on stderr too when strict mode will abort. */
 static void warn_counter(void *arg, const char *msg)
 {
 	struct run *r = (struct run *)arg;
+	size_t len = strcspn(msg, "\n");
 
 	r->warnings++;
-	printf("  ! %s", msg);
-	if (!*msg || msg[strlen(msg) - 1] != '\n')
-		printf("\n");
+	say(r, "  ! %.*s", (int)len, msg);
+	if (r->cfg.strict) {
+		fputs(msg, stderr);
+		if (!*msg || msg[strlen(msg) - 1] != '\n')
+			fputc('\n', stderr);
+		fprintf(stderr, "%s:%d: a WARN in strict mode: the run aborts\n", r->path, r->line);
+	}
 }
 
-/* A script error: reported with its line, the run stops. */
+/* A script error: reported with its line, the script stops. */
 int fail(struct run *r, const char *fmt, ...)
 {
 	va_list ap;
@@ -36,27 +113,39 @@ int fail(struct run *r, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fprintf(stderr, "\n");
+	if (r->out->tap) {
+		printf("not ok %d - %s:%d: script error: ", ++r->out->tests, r->path, r->line);
+		va_start(ap, fmt);
+		vprintf(fmt, ap);
+		va_end(ap);
+		putchar('\n');
+	}
 	return -1;
 }
 
 /* ---- words and values ---- */
 
-static int split(char *s, char **w)
+/* Split a line into words: -1 (reported) on a bad line. */
+static int split(struct run *r, char *s, char **w)
 {
 	int n = 0;
 
-	while (*s && n < MAX_WORDS) {
+	for (;;) {
 		while (isspace((unsigned char)*s))
 			s++;
 		if (!*s || *s == '#')
 			break;
+		if (n == MAX_WORDS)
+			return fail(r, "too many words (at most %d)", MAX_WORDS);
 		if (*s == '"') {	/* a quoted string is one word, quotes kept */
 			char *end = strchr(s + 1, '"');
 
-			w[n++] = s;
 			if (!end)
-				break;
+				return fail(r, "unterminated string %s", s);
+			w[n++] = s;
 			s = end + 1;
+			if (*s && !isspace((unsigned char)*s))
+				return fail(r, "a space must follow the closing quote of %s", w[n - 1]);
 			if (*s)
 				*s++ = '\0';
 			continue;
@@ -88,15 +177,16 @@ bool parse_size(const char *s, unsigned long *out)
 	return true;
 }
 
-const char *unquote(char *s)
+/* "text" → text, into buf (truncated to size) */
+const char *unquote(const char *s, char *buf, size_t size)
 {
 	size_t len = strlen(s);
 
-	if (len >= 2 && s[0] == '"' && s[len - 1] == '"') {
-		s[len - 1] = '\0';
-		return s + 1;
-	}
-	return s;
+	if (len >= 2 && s[0] == '"' && s[len - 1] == '"')
+		snprintf(buf, size, "%.*s", (int)(len - 2), s + 1);
+	else
+		snprintf(buf, size, "%s", s);
+	return buf;
 }
 
 bool parse_long(const char *s, long *out)
@@ -105,14 +195,6 @@ bool parse_long(const char *s, long *out)
 
 	*out = strtol(s, &end, 0);
 	return end != s && !*end;
-}
-
-bool has(char **w, int n, const char *word)
-{
-	for (int i = 0; i < n; i++)
-		if (!strcmp(w[i], word))
-			return true;
-	return false;
 }
 
 struct range *find_range(struct run *r, const char *name)
@@ -190,8 +272,8 @@ int need_machine(struct run *r)
 	if (!r->sim)
 		return fail(r, "cannot create the machine: %s", strerror(errno));
 	gupsim_set_warn_handler(r->sim, warn_counter, r);
-	if (r->trace)
-		gupsim_set_trace(r->sim, gupsim_trace_print, stdout);
+	if (r->out->trace)	/* TAP: keep the stream TAP; trace to stderr */
+		gupsim_set_trace(r->sim, gupsim_trace_print, r->out->tap ? stderr : stdout);
 	return 0;
 }
 
@@ -239,105 +321,206 @@ char page_char(struct mm_struct *mm, unsigned long addr)
 	return gupsim_folio_test_anon(folio) ? 'a' : 'f';
 }
 
-void print_map(struct range *rg, struct mm_struct *mm)
+void print_map(struct run *r, struct range *rg, struct mm_struct *mm)
 {
 	unsigned long n = rg->len / PAGE_SIZE, step = 1;
+	char map[520];
+	size_t len = 0;
 
 	if (n > 256)	/* large ranges: one character per 2 MiB block's first page */
 		step = 512;
-	printf("  %-8s [", rg->name);
-	for (unsigned long i = 0; i < n; i += step)
-		putchar(page_char(mm, rg->addr + i * PAGE_SIZE));
-	printf("]%s\n", step > 1 ? " (one char per 2 MiB)" : "");
+	for (unsigned long i = 0; i < n && len < sizeof(map) - 1; i += step)
+		map[len++] = page_char(mm, rg->addr + i * PAGE_SIZE);
+	map[len] = '\0';
+	say(r, "  %-8s [%s]%s", rg->name, map, step > 1 ? " (one char per 2 MiB)" : "");
 }
 
 void print_page(struct run *r, const char *label, struct page *page)
 {
 	struct folio *folio = gupsim_page_folio(page);
+	char large[64] = "";
 
-	printf("  %s: pfn %#lx refcount %d mapcount %d", label, gupsim_page_to_pfn(page),
-	       gupsim_folio_ref_count(folio), gupsim_page_mapcount(page));
 	if (gupsim_folio_test_large(folio))
-		printf(" order %u pincount %d", gupsim_folio_order(folio),
-		       gupsim_folio_pincount(folio));
-	printf(" zone %s%s%s\n", gupsim_page_zonenum(page) == ZONE_MOVABLE ? "MOVABLE" :
-	       gupsim_page_zonenum(page) == ZONE_DEVICE ? "DEVICE" : "NORMAL",
-	       gupsim_is_migrate_cma_page(page) ? " (CMA)" : "",
-	       gupsim_folio_maybe_dma_pinned(folio) ? " maybe-pinned" : "");
-	(void)r;
+		snprintf(large, sizeof(large), " order %u pincount %d", gupsim_folio_order(folio),
+			 gupsim_folio_pincount(folio));
+	say(r, "  %s: pfn %#lx refcount %d mapcount %d%s zone %s%s%s", label,
+	    gupsim_page_to_pfn(page), gupsim_folio_ref_count(folio), gupsim_page_mapcount(page),
+	    large, gupsim_page_zonenum(page) == ZONE_MOVABLE ? "MOVABLE" :
+	    gupsim_page_zonenum(page) == ZONE_DEVICE ? "DEVICE" : "NORMAL",
+	    gupsim_is_migrate_cma_page(page) ? " (CMA)" : "",
+	    gupsim_folio_maybe_dma_pinned(folio) ? " maybe-pinned" : "");
+}
+
+/* "= 8", "= -14 (-EFAULT: Bad address)"; remembered for `expect ret`. */
+void print_result(struct run *r, long v)
+{
+	const char *en = errno_name(v);
+
+	r->last = v;
+	if (v < 0 && v >= -4095)
+		say(r, "  = %ld (%s%s%s)", v, en ? en : "", en ? ": " : "", strerror((int)-v));
+	else
+		say(r, "  = %ld", v);
 }
 
 static const char *usage_text =
-	"usage: gupsim-run [--trace] [--quiet] SCRIPT.gsim...\n"
-	"       gupsim-run --help\n"
-	"Run pinning scenarios on a simulated machine. Map legend: . not present,\n"
-	"0 zero page, Z huge zero folio, P pinned, S COW-shared, T hugetlb, H PMD THP,\n"
-	"L other large folio, a anon page, f file page. See docs/scenarios.md.\n";
+	"usage: gupsim-run [OPTION]... SCRIPT.gsim...   (- reads standard input)\n"
+	"Run pinning scenarios on a simulated machine.\n"
+	"  -t, --trace    also print the library's trace events\n"
+	"  -q, --quiet    print only failed expectations, errors and the summary\n"
+	"      --tap      TAP output (ok N - ... / not ok N - ..., plan line last)\n"
+	"      --doc      print the Markdown tables of commands, expectations and\n"
+	"                 machine keys (docs/scenarios.md)\n"
+	"  -V, --version  print the version\n"
+	"  -h, --help     print this help\n"
+	"Map legend: . not present, 0 zero page, Z huge zero folio, P pinned,\n"
+	"S COW-shared, T hugetlb, H PMD THP, L other large folio, a anon page,\n"
+	"f file page.\n"
+	"Exit status: 0 every expectation held; 1 an expectation failed or a script\n"
+	"ended with pins or references outstanding (without `expect leaks`); 2 a\n"
+	"script error (the script stops there; the next one still runs), a file\n"
+	"that cannot be read or a bad option; 3 both 1 and 2.\n"
+	"The language: docs/scenarios.md, gupsim-run(1).\n";
 
-static int run_file(const char *path, bool trace)
+/* Pins and references the script still holds: a failure unless expected. */
+static void check_leaks(struct run *r)
 {
-	struct run r;
+	unsigned long acq = 0, rel = 0;
+	long pins, refs = 0;
+	char msg[256];
+	int len;
+
+	if (!r->sim)
+		return;
+	acq = gupsim_vmstat(r->sim, GUPSIM_NR_FOLL_PIN_ACQUIRED);
+	rel = gupsim_vmstat(r->sim, GUPSIM_NR_FOLL_PIN_RELEASED);
+	pins = (long)(acq - rel);
+	for (int i = 0; i < r->nr_handles; i++)
+		refs += r->handles[i].pinned ? 0 : r->handles[i].nr;
+	r->line = 0;	/* "at the end" */
+	if (!pins && !refs) {
+		passed(r, "no pins or references outstanding");
+		return;
+	}
+	len = snprintf(msg, sizeof(msg), "%ld pins outstanding (acquired %lu, released %lu)",
+		       pins, acq, rel);
+	if (refs)
+		snprintf(msg + len, sizeof(msg) - (size_t)len,
+			 "; %ld page references from get outstanding", refs);
+	if (r->expect_leaks)
+		passed(r, "%s, as `expect leaks` allows", msg);
+	else
+		failed(r, "%s (release them, or say `expect leaks`)", msg);
+}
+
+static int run_lines(struct run *r, FILE *f)
+{
 	char buf[1024];
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
 	int err = 0;
 
-	if (!f) {
-		fprintf(stderr, "gupsim-run: %s: %s\n", path, strerror(errno));
-		return 2;
-	}
-	memset(&r, 0, sizeof(r));
-	r.path = path;
-	r.trace = trace;
-	gupsim_config_init(&r.cfg);
-	r.cfg.normal_mb = 256;
 	while (!err && fgets(buf, sizeof(buf), f)) {
 		char *w[MAX_WORDS];
+		char echo[1024];
 		int n;
 
-		r.line++;
+		r->line++;
+		if (!strchr(buf, '\n') && !feof(f))
+			return fail(r, "line too long (at most %zu characters)", sizeof(buf) - 2);
 		buf[strcspn(buf, "\n")] = '\0';
-		n = split(buf, w);
+		snprintf(echo, sizeof(echo), "%s", buf);
+		n = split(r, buf, w);
+		if (n < 0)
+			return -1;
 		if (!n)
 			continue;
-		printf("%s:%d> ", path, r.line);
-		for (int i = 0; i < n; i++)
-			printf("%s%s", i ? " " : "", w[i]);
-		printf("\n");
-		err = run_command(&r, w, n);
+		say(r, "%s:%d> %s", r->path, r->line, echo + strspn(echo, " \t"));
+		err = run_command(r, w, n);
 	}
+	return err;
+}
+
+static int run_file(const char *path, struct output *out)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	struct run r;
+	int err;
+
+	memset(&r, 0, sizeof(r));
+	r.path = strcmp(path, "-") ? path : "<stdin>";
+	r.out = out;
+	if (!f) {
+		fail(&r, "cannot open: %s", strerror(errno));
+		return EXIT_SCRIPT;
+	}
+	gupsim_config_init(&r.cfg);
+	r.cfg.normal_mb = 256;
+	err = run_lines(&r, f);
 	if (f != stdin)
 		fclose(f);
+	if (!err)
+		check_leaks(&r);
 	cleanup(&r);
-	if (err)
-		return 2;
-	if (r.failures) {
-		printf("%s: %d expectation(s) failed\n", path, r.failures);
-		return 1;
+	if (err) {
+		printf("%s%s: script error at line %d%s\n", out->tap ? "# " : "", r.path, r.line,
+		       r.failures ? " (and failed expectations)" : "");
+		return EXIT_SCRIPT | (r.failures ? EXIT_EXPECT : 0);
 	}
-	printf("%s: ok\n", path);
+	if (r.failures) {
+		printf("%s%s: %d expectation(s) failed\n", out->tap ? "# " : "", r.path, r.failures);
+		return EXIT_EXPECT;
+	}
+	if (!out->quiet)
+		printf("%s%s: ok\n", out->tap ? "# " : "", r.path);
 	return 0;
+}
+
+/* The tables of docs/scenarios.md, from the tables the parser uses. */
+static void print_doc(void)
+{
+	printf("<!-- generated by `gupsim-run --doc`: edit tools/run_*.c, not this -->\n\n");
+	printf("### Commands\n\n");
+	print_doc_table("command", "what it does", commands, "");
+	printf("\n### Machine keys\n\n");
+	print_machine_doc();
+	printf("\n### Expectations\n\n");
+	print_doc_table("line", "passes when", expectations, "expect ");
 }
 
 int main(int argc, char **argv)
 {
-	bool trace = false;
-	int rc = 0, files = 0;
+	static const struct option longopts[] = {
+		{ "trace", no_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
+		{ "tap", no_argument, NULL, 'T' }, { "doc", no_argument, NULL, 'D' },
+		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct output out = { 0 };
+	int c, rc = 0;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			fputs(usage_text, stdout);
+	/* Every line out before a strict-mode abort, even into a file or pipe. */
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((c = getopt_long(argc, argv, "tqVh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 't': out.trace = true; break;
+		case 'q': out.quiet = true; break;
+		case 'T': out.tap = true; break;
+		case 'D': print_doc(); return 0;
+		case 'V':
+			printf("gupsim-run (gupsim) %s\n", gupsim_version());
 			return 0;
+		case 'h': fputs(usage_text, stdout); return 0;
+		default:
+			fputs("Try 'gupsim-run --help'.\n", stderr);
+			return EXIT_SCRIPT;
 		}
-		if (!strcmp(argv[i], "--trace")) {
-			trace = true;
-			continue;
-		}
-		files++;
-		rc |= run_file(argv[i], trace);
 	}
-	if (!files) {
+	if (optind == argc) {
 		fputs(usage_text, stderr);
-		return 2;
+		return EXIT_SCRIPT;
 	}
+	for (int i = optind; i < argc; i++)
+		rc |= run_file(argv[i], &out);
+	if (out.tap)
+		printf("1..%d\n", out.tests);
 	return rc;
 }
