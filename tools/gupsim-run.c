@@ -18,6 +18,7 @@
 #include <gupsim/gupsim.h>
 #include <gupsim/version.h>
 #include "gupsim-run.h"
+#include "run_html.h"
 
 /* Exit codes (docs/scenarios.md): bits, so both show when both happen. */
 enum {
@@ -369,6 +370,8 @@ static const char *usage_text =
 	"  -t, --trace    also print the library's trace events\n"
 	"  -q, --quiet    print only failed expectations, errors and the summary\n"
 	"      --tap      TAP output (ok N - ... / not ok N - ..., plan line last)\n"
+	"      --html OUT write a step-by-step page of the (one) script to OUT\n"
+	"                 (docs/html.md)\n"
 	"      --doc      print the Markdown tables of commands, expectations and\n"
 	"                 machine keys (docs/scenarios.md)\n"
 	"  -V, --version  print the version\n"
@@ -427,6 +430,7 @@ static int run_lines(struct run *r, FILE *f)
 		if (!strchr(buf, '\n') && !feof(f))
 			return fail(r, "line too long (at most %zu characters)", sizeof(buf) - 2);
 		buf[strcspn(buf, "\n")] = '\0';
+		html_line(r->html, buf);
 		snprintf(echo, sizeof(echo), "%s", buf);
 		n = split(r, buf, w);
 		if (n < 0)
@@ -435,6 +439,7 @@ static int run_lines(struct run *r, FILE *f)
 			continue;
 		say(r, "%s:%d> %s", r->path, r->line, echo + strspn(echo, " \t"));
 		err = run_command(r, w, n);
+		html_step(r->html, r, err);
 	}
 	return err;
 }
@@ -454,9 +459,14 @@ static int run_file(const char *path, struct output *out)
 	}
 	gupsim_config_init(&r.cfg);
 	r.cfg.normal_mb = 256;
-	err = run_lines(&r, f);
+	if (out->html && !(r.html = html_open(out->html, r.path)))
+		err = -1;
+	else
+		err = run_lines(&r, f);
 	if (f != stdin)
 		fclose(f);
+	if (html_close(r.html, &r))
+		err = -1;
 	if (!err)
 		check_leaks(&r);
 	cleanup(&r);
@@ -490,7 +500,7 @@ int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "trace", no_argument, NULL, 't' }, { "quiet", no_argument, NULL, 'q' },
-		{ "tap", no_argument, NULL, 'T' }, { "doc", no_argument, NULL, 'D' },
+		{ "tap", no_argument, NULL, 'T' }, { "html", required_argument, NULL, 'H' }, { "doc", no_argument, NULL, 'D' },
 		{ "version", no_argument, NULL, 'V' }, { "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -504,6 +514,7 @@ int main(int argc, char **argv)
 		case 't': out.trace = true; break;
 		case 'q': out.quiet = true; break;
 		case 'T': out.tap = true; break;
+		case 'H': out.html = optarg; break;
 		case 'D': print_doc(); return 0;
 		case 'V':
 			printf("gupsim-run (gupsim) %s\n", gupsim_version());
@@ -516,6 +527,10 @@ int main(int argc, char **argv)
 	}
 	if (optind == argc) {
 		fputs(usage_text, stderr);
+		return EXIT_SCRIPT;
+	}
+	if (out.html && argc - optind != 1) {
+		fputs("gupsim-run: --html takes one script\n", stderr);
 		return EXIT_SCRIPT;
 	}
 	for (int i = optind; i < argc; i++)

@@ -46,6 +46,7 @@ struct output {
 	bool tap;			/* --tap: TAP, the transcript as comments */
 	bool quiet;			/* --quiet: failures and errors only */
 	bool trace;			/* --trace: print trace events */
+	const char *html;		/* --html OUT: write a step-by-step page */
 	int tests;			/* TAP test points so far (all scripts) */
 };
 
@@ -68,6 +69,7 @@ struct run {
 	int failures;
 	int warnings;
 	bool expect_leaks;		/* `expect leaks`: outstanding pins are fine */
+	struct html_view *html;		/* --html: the recorder, or NULL */
 };
 
 /* ---- the tables of allowed words (run_spec.c) ---- */
