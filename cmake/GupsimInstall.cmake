@@ -14,7 +14,7 @@ install(FILES ${PROJECT_BINARY_DIR}/include/gupsim/version.h
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/gupsim
         COMPONENT devel)
 
-install(TARGETS gupsim gupsim_static
+install(TARGETS gupsim gupsim_archive
         EXPORT gupsim-targets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
                 COMPONENT runtime NAMELINK_COMPONENT devel
@@ -50,10 +50,16 @@ install(FILES ${PROJECT_BINARY_DIR}/gupsim-config.cmake
         DESTINATION ${GUPSIM_CMAKE_DIR}
         COMPONENT devel)
 
-# gupsim.pc: everything is filled in now except the prefix, which is the
-# one `cmake --install --prefix` (or CMAKE_INSTALL_PREFIX) gives at install
-# time, so the file is right wherever the tree is installed.
+# gupsim.pc (shared; --static adds -pthread) and gupsim-static.pc (links
+# libgupsim.a by its path). Relocatable: the prefix is found from the .pc
+# file's own place (${pcfiledir}), so a tree copied or installed with
+# `cmake --install --prefix ANY` needs no edit. An absolute
+# CMAKE_INSTALL_LIBDIR or INCLUDEDIR is written as is.
+file(RELATIVE_PATH GUPSIM_PC_UP "/prefix/${GUPSIM_PKGCONFIG_DIR}" "/prefix")
+string(REGEX REPLACE "/$" "" GUPSIM_PC_UP "${GUPSIM_PC_UP}")
+set(GUPSIM_PC_PREFIX "\${pcfiledir}/${GUPSIM_PC_UP}")
 if(IS_ABSOLUTE "${CMAKE_INSTALL_LIBDIR}")
+  set(GUPSIM_PC_PREFIX "${CMAKE_INSTALL_PREFIX}")
   set(GUPSIM_PC_LIBDIR "${CMAKE_INSTALL_LIBDIR}")
 else()
   set(GUPSIM_PC_LIBDIR "\${prefix}/${CMAKE_INSTALL_LIBDIR}")
@@ -63,20 +69,21 @@ if(IS_ABSOLUTE "${CMAKE_INSTALL_INCLUDEDIR}")
 else()
   set(GUPSIM_PC_INCLUDEDIR "\${prefix}/${CMAKE_INSTALL_INCLUDEDIR}")
 endif()
-set(GUPSIM_PC_PREFIX "@GUPSIM_PC_PREFIX@")	# kept for the install step
 set(GUPSIM_PC_PTHREAD "-pthread")
 if(CMAKE_THREAD_LIBS_INIT)
   set(GUPSIM_PC_PTHREAD "${CMAKE_THREAD_LIBS_INIT}")
 endif()
-configure_file(${PROJECT_SOURCE_DIR}/cmake/gupsim.pc.in
-               ${PROJECT_BINARY_DIR}/gupsim.pc.in @ONLY)
-install(CODE "
-  set(GUPSIM_PC_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
-  configure_file(\"${PROJECT_BINARY_DIR}/gupsim.pc.in\"
-                 \"${PROJECT_BINARY_DIR}/gupsim.pc.install/gupsim.pc\" @ONLY)
-  file(INSTALL DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${GUPSIM_PKGCONFIG_DIR}\"
-       TYPE FILE FILES \"${PROJECT_BINARY_DIR}/gupsim.pc.install/gupsim.pc\")
-" COMPONENT devel)
+if(GUPSIM_ATOMICS STREQUAL "atomic_ops")
+  set(GUPSIM_PC_REQUIRES_STATIC "Requires: atomic_ops")
+else()
+  set(GUPSIM_PC_REQUIRES_STATIC "")
+endif()
+configure_file(${PROJECT_SOURCE_DIR}/cmake/gupsim.pc.in ${PROJECT_BINARY_DIR}/gupsim.pc @ONLY)
+configure_file(${PROJECT_SOURCE_DIR}/cmake/gupsim-static.pc.in
+               ${PROJECT_BINARY_DIR}/gupsim-static.pc @ONLY)
+install(FILES ${PROJECT_BINARY_DIR}/gupsim.pc ${PROJECT_BINARY_DIR}/gupsim-static.pc
+        DESTINATION ${GUPSIM_PKGCONFIG_DIR}
+        COMPONENT devel)
 
 install(FILES ${PROJECT_SOURCE_DIR}/LICENSE
         DESTINATION ${CMAKE_INSTALL_DOCDIR}

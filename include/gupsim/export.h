@@ -24,4 +24,15 @@
 #define GUPSIM_END_DECLS
 #endif
 
+/*
+ * An anonymous struct member (of the unions in struct page and struct
+ * folio): ISO C11, and in C++ a GNU extension that __extension__ keeps
+ * quiet under -Wpedantic.
+ */
+#if defined(__cplusplus) && (defined(__GNUC__) || defined(__clang__))
+#define GUPSIM_ANON_STRUCT __extension__ struct
+#else
+#define GUPSIM_ANON_STRUCT struct
+#endif
+
 #endif /* GUPSIM_EXPORT_H */

@@ -49,9 +49,15 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 /**
  * `current` is the calling thread's task (gupsim_current()); every other
  * name maps onto the gupsim_ symbol of the same name (mmget and mmput onto
- * gupsim_mm_get and gupsim_mm_put).
+ * gupsim_mm_get and gupsim_mm_put). In C `current` is a macro; in C++ it
+ * is a constant object (below) so that the standard library's members
+ * named `current` (std::reverse_iterator) still compile, whatever the
+ * include order. Define GUPSIM_NO_CURRENT before including this header to
+ * leave the name `current` alone (then call gupsim_current()).
  */
+#if !defined(GUPSIM_NO_CURRENT) && !defined(__cplusplus)
 #define current				(gupsim_current())
+#endif
 #define kthread_use_mm			gupsim_kthread_use_mm
 #define kthread_unuse_mm		gupsim_kthread_unuse_mm
 #define mmap_read_lock			gupsim_mmap_read_lock
@@ -151,5 +157,21 @@ static inline bool IS_ERR_OR_NULL(const void *ptr) { return !ptr || IS_ERR(ptr);
 #define get_dump_page			gupsim_get_dump_page
 #define fixup_user_fault		gupsim_fixup_user_fault
 /**@}*/
+
+#if defined(__cplusplus) && !defined(GUPSIM_NO_CURRENT)
+/**
+ * C++ spelling of `current`: `current->mm`, `current == t` and passing
+ * `current` as a `struct task_struct *` call gupsim_current() each time,
+ * as the C macro does, without a macro.
+ */
+struct gupsim_current_task {
+	/** @brief `current->field` @return the calling thread's task */
+	struct task_struct *operator->() const { return gupsim_current(); }
+	/** @brief `current` as a pointer @return the calling thread's task */
+	operator struct task_struct *() const { return gupsim_current(); }
+};
+/** The calling thread's task (C++). */
+static constexpr gupsim_current_task current{};
+#endif
 
 #endif /* GUPSIM_KERNEL_H */

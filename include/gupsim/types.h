@@ -36,7 +36,8 @@ typedef struct { long counter; /**< the value (library accessors only) */ } atom
 /**@{*/
 #define PAGE_SHIFT		12			/**< log2 of PAGE_SIZE */
 #define PAGE_SIZE		(1UL << PAGE_SHIFT)	/**< 4096 */
-#define PAGE_MASK		(~(PAGE_SIZE - 1))	/**< clears the offset in a page */
+/* spelt as <sys/user.h> spells them, so both headers may be included */
+#define PAGE_MASK		(~(PAGE_SIZE-1))	/**< clears the offset in a page */
 #define PMD_SHIFT		21			/**< a PMD entry maps 2 MiB */
 #define PMD_SIZE		(1UL << PMD_SHIFT)	/**< 2 MiB */
 #define PMD_MASK		(~(PMD_SIZE - 1))	/**< clears the offset in a PMD */
@@ -78,6 +79,13 @@ struct mm_struct;
 struct file;
 struct anon_vma;
 
+/* clang -Wpedantic: the anonymous structs below are C11, fine in C++ too */
+#if defined(__cplusplus) && defined(__clang__)
+#pragma clang diagnostic push
+#pragma clang diagnostic ignored "-Wnested-anon-types"
+#pragma clang diagnostic ignored "-Wgnu-anonymous-struct"
+#endif
+
 /**
  * A simulated physical page frame (64 bytes, like the kernel's).
  *
@@ -90,13 +98,13 @@ struct page {
 	unsigned long flags;		/**< PG_* bits; the zone in the top bits */
 	unsigned long compound_head;	/**< (head | 1) in a tail page, else 0 */
 	union {
-		struct {			/* order-0 page or folio head */
+		GUPSIM_ANON_STRUCT {			/* order-0 page or folio head */
 			/** anon_vma | 1 for anon, the file's mapping, or NULL */
 			struct address_space *mapping;
 			pgoff_t index;		/**< offset in the file, or address >> PAGE_SHIFT */
 			unsigned long GUPSIM_PRIVATE_FIELD; /**< owner's private word */
 		};
-		struct {			/* page[1] of a large folio */
+		GUPSIM_ANON_STRUCT {			/* page[1] of a large folio */
 			unsigned char _folio_order;	/**< the folio's order */
 			unsigned char _folio_pad[3];	/**< padding */
 			atomic_t _large_mapcount;	/**< all mappings of the folio, -1 based */
@@ -105,7 +113,7 @@ struct page {
 			atomic_t _pincount;		/**< exact pins of a large folio */
 			unsigned int _folio_nr_pages;	/**< 1 << _folio_order */
 		};
-		struct {			/* a free block in the buddy allocator */
+		GUPSIM_ANON_STRUCT {			/* a free block in the buddy allocator */
 			struct page *buddy_next;	/**< next free block of this order */
 			struct page *buddy_prev;	/**< previous free block */
 			unsigned long buddy_order;	/**< order of the free block */
@@ -123,7 +131,7 @@ struct page {
  */
 struct folio {
 	union {
-		struct {
+		GUPSIM_ANON_STRUCT {
 			unsigned long flags;		/**< the head page's flags */
 			unsigned long _head_0;		/**< 0: the head is no tail */
 			struct address_space *mapping;	/**< anon_vma | 1, file mapping, or NULL */
@@ -137,7 +145,7 @@ struct folio {
 		struct page page;		/**< the head page */
 	};
 	union {
-		struct {
+		GUPSIM_ANON_STRUCT {
 			unsigned long _flags_1;		/**< page[1]'s flags */
 			unsigned long _head_1;		/**< page[1]'s compound_head */
 			unsigned char _folio_order;	/**< order (large folios only) */
@@ -151,6 +159,10 @@ struct folio {
 		struct page __page_1;		/**< the first tail page */
 	};
 };
+
+#if defined(__cplusplus) && defined(__clang__)
+#pragma clang diagnostic pop
+#endif
 
 /** The calling thread's task: `current->mm` via <gupsim/kernel.h>. */
 struct task_struct {

@@ -1,13 +1,30 @@
 // SPDX-License-Identifier: MIT
 // C++ twin of the public headers: <gupsim/gupsim.h> and <gupsim/kernel.h>
-// compile as C++, and a kernel name used from C++ links against the C library.
+// compile as C++ (-Wpedantic), before the standard library's headers
+// (whose members named `current` must not meet a macro), and a kernel name
+// used from C++ links against the C library.
 #include <gupsim/gupsim.h>
 #include <gupsim/kernel.h>
 
+#include <algorithm>
+#include <atomic>
 #include <cstddef>
 #include <cstdio>
 #include <cstring>
+#include <deque>
+#include <functional>
+#include <iterator>
+#include <list>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
 #include <type_traits>
+#include <unordered_map>
+#include <vector>
+#include <sys/user.h>	// its PAGE_SIZE/PAGE_MASK agree with gupsim's
 
 // The layouts C code relies on hold in C++ too.
 static_assert(sizeof(struct page) <= 64, "struct page fits in 64 bytes");
@@ -62,6 +79,17 @@ int main()
 	gupsim_destroy(sim);
 	if (!ok) {
 		std::fprintf(stderr, "pin/unpin counts are wrong from C++\n");
+		return 1;
+	}
+	// Containers and iterators (std::reverse_iterator has a member named
+	// `current`) next to the kernel names, and `current` itself.
+	std::vector<struct page *> pages(4, nullptr);
+	std::map<std::string, long> counts{{"pins", 0}};
+	long nulls = std::count(pages.rbegin(), pages.rend(), nullptr);
+	struct task_struct *task = current;
+	if (nulls != 4 || counts.at("pins") != 0 || task != gupsim_current() ||
+	    (current->mm != nullptr) != (gupsim_current()->mm != nullptr)) {
+		std::fprintf(stderr, "containers or current are wrong from C++\n");
 		return 1;
 	}
 	std::printf("C++%ld twin: gupsim %s\n", (long)__cplusplus, v);

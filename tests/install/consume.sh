@@ -26,6 +26,7 @@ step "installed files"
 for f in include/gupsim/gupsim.h include/gupsim/kernel.h include/gupsim/version.h \
 	 "$LIBDIR/libgupsim.so.$VERSION" "$LIBDIR/libgupsim.so.$SOVERSION" \
 	 "$LIBDIR/libgupsim.so" "$LIBDIR/libgupsim.a" "$LIBDIR/pkgconfig/gupsim.pc" \
+	 "$LIBDIR/pkgconfig/gupsim-static.pc" \
 	 "$LIBDIR/cmake/gupsim/gupsim-config.cmake" \
 	 "$LIBDIR/cmake/gupsim/gupsim-config-version.cmake" \
 	 "$LIBDIR/cmake/gupsim/gupsim-targets.cmake"; do
@@ -65,16 +66,34 @@ readelf -d "$WORK_DIR/consumer_pc_shared" | grep -q "NEEDED.*libgupsim.so.$SOVER
 	fail "the shared consumer does not need libgupsim.so.$SOVERSION"
 "$WORK_DIR/consumer_pc_shared" || fail "consumer (pkg-config, shared) exited $?"
 
-step "pkg-config: static link"
-# -l:libgupsim.a picks the archive; Libs.private/Requires.private do the rest.
-static_libs=$(printf '%s\n' "$static_libs" | sed 's/-lgupsim\( \|$\)/-l:libgupsim.a\1/')
+step "pkg-config: static link (gupsim-static.pc)"
+static_libs=$("$PKG_CONFIG" --libs gupsim-static)
+echo "gupsim-static libs: $static_libs"
 # shellcheck disable=SC2086
-"$CC" $EXTRA_FLAGS -std=c11 -Wall -Wextra -Werror $cflags \
+"$CC" $EXTRA_FLAGS -std=c11 -Wall -Wextra -Werror $("$PKG_CONFIG" --cflags gupsim-static) \
 	-o "$WORK_DIR/consumer_pc_static" "$SRC_DIR/consumer.c" $static_libs
 if readelf -d "$WORK_DIR/consumer_pc_static" | grep -q "NEEDED.*libgupsim"; then
 	fail "the static consumer needs libgupsim.so"
 fi
 "$WORK_DIR/consumer_pc_static" || fail "consumer (pkg-config, static) exited $?"
+
+step "pkg-config: relocatable (the prefix moved after install)"
+moved=$WORK_DIR/moved
+cp -a "$prefix" "$moved"
+for pc in gupsim gupsim-static; do
+	d=$(PKG_CONFIG_PATH=$moved/$LIBDIR/pkgconfig "$PKG_CONFIG" --variable=libdir "$pc")
+	[ "$d" -ef "$moved/$LIBDIR" ] || fail "$pc.pc in a moved prefix says libdir=$d"
+	i=$(PKG_CONFIG_PATH=$moved/$LIBDIR/pkgconfig "$PKG_CONFIG" --variable=includedir "$pc")
+	[ "$i" -ef "$moved/include" ] || fail "$pc.pc in a moved prefix says includedir=$i"
+done
+# shellcheck disable=SC2086
+PKG_CONFIG_PATH=$moved/$LIBDIR/pkgconfig
+"$CC" $EXTRA_FLAGS -std=c11 -Wall -Wextra -Werror $("$PKG_CONFIG" --cflags gupsim-static) \
+	-o "$WORK_DIR/consumer_moved" "$SRC_DIR/consumer.c" $("$PKG_CONFIG" --libs gupsim-static) ||
+	fail "building against the moved prefix"
+"$WORK_DIR/consumer_moved" || fail "consumer (moved prefix) exited $?"
+rm -rf "$moved"
+PKG_CONFIG_PATH=$libdir/pkgconfig
 
 step "find_package(gupsim)"
 "$CMAKE" -S "$SRC_DIR/cmake-consumer" -B "$WORK_DIR/cmake-build" -G "$GENERATOR" \
