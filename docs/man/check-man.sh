@@ -1,6 +1,6 @@
 #!/bin/sh
 # SPDX-License-Identifier: MIT
-# Format every man page of docs/man/man3 and fail on any warning.
+# Format every man page of docs/man/man{1,3,7} and fail on any warning.
 #   check-man.sh <docs/man directory>
 # Uses groff (Debian: groff-base) if present, else man -l (man-db);
 # exits 77 (skipped) if neither is installed.
@@ -19,7 +19,8 @@ fi
 
 fail=0
 n=0
-for page in man3/*.3; do
+for page in man1/*.1 man3/*.3 man7/*.7; do
+	[ -e "$page" ] || continue
 	n=$((n + 1))
 	# alias pages are ".so man3/<page>.3", resolved from this directory
 	if [ "$tool" = groff ]; then

@@ -36,6 +36,30 @@ done
 [ -L "$libdir/libgupsim.so.$SOVERSION" ] || fail "libgupsim.so.$SOVERSION is not a symlink"
 [ -e "$prefix/include/gupsim/version.h.in" ] && fail "version.h.in was installed"
 
+step "programs, man pages, docs and examples"
+for f in bin/gupsim-run bin/gup_test bin/gupsim-bench share/man/man7/gupsim.7 \
+	 share/man/man1/gupsim-run.1 share/man/man1/gup_test.1 share/man/man1/gupsim-bench.1 \
+	 share/man/man3/pin_user_pages.3 share/doc/gupsim/scenarios.md \
+	 share/doc/gupsim/examples/pin_demo.c \
+	 share/doc/gupsim/examples/scenarios/case1_direct_io.gsim; do
+	[ -e "$prefix/$f" ] || fail "missing $prefix/$f"
+	echo "ok $f"
+done
+readelf -d "$prefix/bin/gupsim-run" | grep -q 'R.*PATH.*\$ORIGIN/\.\./'"$LIBDIR" ||
+	fail "bin/gupsim-run has no RUNPATH \$ORIGIN/../$LIBDIR"
+# From the prefix's bin/, with no LD_LIBRARY_PATH: libgupsim.so.0 is
+# found through the RUNPATH.
+(cd "$prefix/bin" && env -u LD_LIBRARY_PATH ./gupsim-run -q \
+	"$prefix/share/doc/gupsim/examples/scenarios/case1_direct_io.gsim") ||
+	fail "the installed gupsim-run does not run the installed scenario"
+env -u LD_LIBRARY_PATH "$prefix/bin/gup_test" -a -m 1 -n 4 >/dev/null ||
+	fail "the installed gup_test does not run"
+"$prefix/bin/gupsim-bench" --help >/dev/null || fail "the installed gupsim-bench --help failed"
+if command -v man >/dev/null 2>&1; then
+	MANWIDTH=80 man -l "$prefix/share/man/man7/gupsim.7" 2>/dev/null | grep -q 'GUPSIM(7)' ||
+		fail "man -l gupsim.7 does not format"
+fi
+
 step "pkg-config"
 PKG_CONFIG_PATH=$libdir/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}
 export PKG_CONFIG_PATH
@@ -92,6 +116,9 @@ PKG_CONFIG_PATH=$moved/$LIBDIR/pkgconfig
 	-o "$WORK_DIR/consumer_moved" "$SRC_DIR/consumer.c" $("$PKG_CONFIG" --libs gupsim-static) ||
 	fail "building against the moved prefix"
 "$WORK_DIR/consumer_moved" || fail "consumer (moved prefix) exited $?"
+env -u LD_LIBRARY_PATH "$moved/bin/gupsim-run" -q \
+	"$moved/share/doc/gupsim/examples/scenarios/case2_rdma_longterm.gsim" ||
+	fail "gupsim-run in the moved prefix does not run"
 rm -rf "$moved"
 PKG_CONFIG_PATH=$libdir/pkgconfig
 
