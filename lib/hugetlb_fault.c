@@ -205,6 +205,11 @@ vm_fault_t hugetlb_fault(struct vm_area_struct *vma, unsigned long address, unsi
 		if (pte_none(entry) || pte_write(entry))
 			return 0;
 	}
+	/* migration_entry_wait_huge() */
+	if (pte_is_migration(entry)) {
+		migration_entry_wait(vmf.sim, vmf.pte, entry);
+		return 0;
+	}
 	if (!pte_leaf(entry) || !pte_present(entry))
 		return VM_FAULT_SIGBUS;
 	pt_lock(vmf.sim, vmf.pte);

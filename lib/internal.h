@@ -256,6 +256,9 @@ struct gupsim {
 	struct file *file_list;
 	unsigned long next_ino;
 
+	pthread_mutex_t migration_lock;	/* migration_entry_wait() sleeps on */
+	pthread_cond_t migration_done;	/* ... this, broadcast by remap_all() */
+
 	pthread_mutex_t walker_lock;	/* lockless page-table walkers */
 	struct fast_walker *walkers;
 

@@ -555,7 +555,7 @@ static vm_fault_t handle_pte_fault(struct vm_fault *vmf)
 	if (!pte_present(entry)) {
 		/* a migration entry: wait for it to go, then retry the access */
 		if (pte_is_migration(entry)) {
-			sched_yield();
+			migration_entry_wait(vmf->sim, vmf->pte, entry);
 			return 0;
 		}
 		return VM_FAULT_SIGBUS;
@@ -591,6 +591,11 @@ static vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 		return walk_failure(vmf->mm, vmf->address, PT_PMD);
 	vmf->orig_pmd = pt_read(vmf->pmd);
 
+	/* pmd_migration_entry_wait() */
+	if (pte_is_migration(vmf->orig_pmd)) {
+		migration_entry_wait(vmf->sim, vmf->pmd, vmf->orig_pmd);
+		return 0;
+	}
 	if (pte_none(vmf->orig_pmd) && thp_vma_allowable(vma, vmf->address, HPAGE_PMD_ORDER)) {
 		ret = do_huge_pmd_anonymous_page(vmf);
 		if (!(ret & VM_FAULT_FALLBACK))
@@ -686,12 +691,21 @@ int fault_in_user(struct mm_struct *mm, unsigned long addr, bool write)
 {
 	unsigned int flags = FAULT_FLAG_USER | (write ? FAULT_FLAG_WRITE : 0);
 
+	pteval_t prev = 0;
+
 	/* a fault that lost a race returns 0 and the access retries; bounded
-	 * here so that a broken entry cannot hang the caller */
+	 * here so that a broken entry cannot hang the caller. Only faults that
+	 * change nothing count: one that waited for a migration does. */
 	for (int tries = 0; tries < 1000; tries++) {
 		struct vm_area_struct *vma = vma_lookup(mm, addr);
+		enum pt_level lvl;
+		pteval_t *e = pgtable_lookup(mm, addr, &lvl);
+		pteval_t now = e ? pt_read(e) : 0;
 		vm_fault_t ret;
 
+		if (now != prev)
+			tries = 0;
+		prev = now;
 		if (!vma)
 			return -EFAULT;
 		if (user_access_ok(mm, addr, write))

@@ -118,13 +118,38 @@ static void remap_one(struct migrate_map *m, struct folio *folio)
 	pt_unlock(sim, m->entry);
 }
 
-/* Point every migration entry at @folio and let the mms go. */
+/*
+ * migration_entry_wait(): the kernel sleeps on the folio lock, which the
+ * migration holds until every migration entry is gone. gupsim sleeps on the
+ * machine's migration_done condition instead (the migrated folio may be
+ * freed meanwhile), rechecking the entry under migration_lock: remap_all()
+ * rewrites the entries before it takes that lock to wake the sleepers, so
+ * no wake-up is lost. The caller holds the mmap lock: the table stays.
+ */
+void migration_entry_wait(struct gupsim *sim, pteval_t *entry, pteval_t v)
+{
+	pthread_mutex_lock(&sim->migration_lock);
+	while (pt_read(entry) == v)
+		pthread_cond_wait(&sim->migration_done, &sim->migration_lock);
+	pthread_mutex_unlock(&sim->migration_lock);
+}
+
+static void migration_wake_all(struct gupsim *sim)
+{
+	pthread_mutex_lock(&sim->migration_lock);
+	pthread_cond_broadcast(&sim->migration_done);
+	pthread_mutex_unlock(&sim->migration_lock);
+}
+
+/* Point every migration entry at @folio, wake the faults, let the mms go. */
 static void remap_all(struct migrate_ctx *ctx, struct folio *folio)
 {
-	for (unsigned int i = 0; i < ctx->nr; i++) {
+	for (unsigned int i = 0; i < ctx->nr; i++)
 		remap_one(&ctx->maps[i], folio);
+	if (ctx->nr)
+		migration_wake_all(folio_sim(folio));
+	for (unsigned int i = 0; i < ctx->nr; i++)
 		gupsim_mmap_read_unlock(ctx->maps[i].vma->vm_mm);
-	}
 	ctx->nr = 0;
 }
 

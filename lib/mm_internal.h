@@ -409,6 +409,9 @@ void mmu_notifier_release(struct mm_struct *mm);
 /* Move @folio's contents and mappings to a new folio allocated with
  * PF_MEMALLOC_PIN rules; 0, -EAGAIN (busy) or -ENOMEM. */
 int migrate_folio_longterm(struct folio *folio);
+/* migration_entry_wait(): a fault found the migration entry @v at @entry
+ * (mmap lock held): sleep until that migration has put a mapping back. */
+void migration_entry_wait(struct gupsim *sim, pteval_t *entry, pteval_t v);
 long check_and_migrate_movable_pages(unsigned long nr_pages, struct page **pages);
 long check_and_migrate_movable_folios(unsigned long nr_folios, struct folio **folios);
 

@@ -119,6 +119,8 @@ static void sim_init_locks(struct gupsim *sim)
 	pthread_mutex_init(&sim->mm_list_lock, NULL);
 	pthread_mutex_init(&sim->file_list_lock, NULL);
 	pthread_mutex_init(&sim->walker_lock, NULL);
+	pthread_mutex_init(&sim->migration_lock, NULL);
+	pthread_cond_init(&sim->migration_done, NULL);
 }
 
 static void sim_free_memory(struct gupsim *sim)

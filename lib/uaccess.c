@@ -103,6 +103,7 @@ static int access_page(struct uaccess *u)
 {
 	struct vm_area_struct *vma = vma_lookup(u->mm, u->addr);
 	unsigned int fault_flags = FAULT_FLAG_USER | (u->write ? FAULT_FLAG_WRITE : 0);
+	pteval_t prev = 0;
 
 	if (!vma || !vma_permits(vma, u->write))
 		return -EFAULT;
@@ -110,6 +111,11 @@ static int access_page(struct uaccess *u)
 		enum pt_level level = PT_PTE;
 		pteval_t *entry = pgtable_lookup(u->mm, u->addr, &level);
 		pteval_t v = entry ? pt_read(entry) : 0;
+
+		/* only faults that change nothing count (a migration's does) */
+		if (v != prev)
+			tries = 0;
+		prev = v;
 
 		if (entry && entry_permits(v, u->write)) {
 			int ret = copy_through(u, entry, v, level);
