@@ -215,10 +215,51 @@ void gupsim_get_page(struct page *page)
 		folio_get(page_folio(page));
 }
 
+/*
+ * debug_pins: a put_page() / folio_put() from the caller of a pinned folio
+ * that would drop references the caller does not hold: those of the pins
+ * (a pin released with put_page() instead of unpin_user_page()), of the
+ * mappings or of the page cache. The kernel cannot tell; the shadow count
+ * knows the exact pins and the mapcounts the mappings, so gupsim reports
+ * it at the put (a pin-sanitizer finding) and drops nothing: the later
+ * unpin then balances, and nothing is freed twice. Racing pins, unpins,
+ * maps and unmaps only make the check more lenient: each takes its
+ * reference before its count and drops its count before its reference.
+ */
+static bool put_of_pinned_refs(struct folio *folio, int refs)
+{
+	int pins = pin_shadow_count(folio);
+	long held, c;
+
+	if (pins <= 0 || folio_is_permanent(folio))
+		return false;
+	held = folio_has_pincount(folio) ? pins : (long)pins * GUP_PIN_COUNTING_BIAS;
+	held += folio_mapcount(folio);
+	if (!folio_test_anon(folio) && READ_ONCE_UL(&folio->mapping))
+		held += folio_nr_pages(folio);		/* the page cache's */
+	c = folio_ref_count(folio);
+	if (c - refs >= held)
+		return false;
+	WARN(folio->sim, 1, "put_page() of a pinned page: refcount %ld, dropping %d, but "
+	     "%d pin(s) and the mappings hold %ld (unpin_user_page() releases a pin)\n",
+	     c, refs, pins, held);
+	dump_page(&folio->page, "put_page() on a pinned page");
+	count_vm_event(folio->sim, GUPSIM_NR_PIN_SANITIZER_REPORTS);
+	return true;
+}
+
+/* The caller's put: with debug_pins, never into the pins' references. */
+static void user_folio_put_refs(struct folio *folio, int refs)
+{
+	if (unlikely(folio->sim->pin_shadow) && refs > 0 && put_of_pinned_refs(folio, refs))
+		return;
+	folio_put_refs(folio, refs);
+}
+
 void gupsim_put_page(struct page *page)
 {
 	if (page)
-		folio_put(page_folio(page));
+		user_folio_put_refs(page_folio(page), 1);
 }
 
 void gupsim_folio_get(struct folio *folio)
@@ -230,13 +271,13 @@ void gupsim_folio_get(struct folio *folio)
 void gupsim_folio_put(struct folio *folio)
 {
 	if (folio)
-		folio_put(folio);
+		user_folio_put_refs(folio, 1);
 }
 
 void gupsim_folio_put_refs(struct folio *folio, int refs)
 {
 	if (folio)
-		folio_put_refs(folio, refs);
+		user_folio_put_refs(folio, refs);
 }
 
 bool gupsim_folio_try_get(struct folio *folio)
