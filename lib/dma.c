@@ -6,7 +6,8 @@
  * whatever the kernel did to the mappings meanwhile (fork, COW, writeback,
  * munmap) the device keeps using the pages it was given.
  *
- * With cfg.debug_pins the pin sanitizer checks each access: DMA to a folio
+ * A device write to the small zero page is always reported. With
+ * cfg.debug_pins the pin sanitizer checks each access: DMA to a folio
  * that holds no pin (its exact shadow pin count is 0) or to a freed folio
  * (refcount 0) is the simulated equivalent of DMA into memory the kernel
  * may reuse. It is reported through the warn handler and counted in
@@ -35,18 +36,20 @@ static void pin_sanitizer_report(struct page *page, enum dma_dir dir, size_t len
 
 /*
  * The shared zero page is handed out by R/O pins without any pin being
- * recorded (ref §2.4): a device may read it, never write it.
+ * recorded (ref §2.4): a device may read it, never write it. A write to it
+ * is reported with or without debug_pins: it needs no shadow count to be
+ * seen, and it changes what every zero-page mapping of the machine reads.
  */
 static void pin_sanitizer_check(struct page *page, struct folio *folio, enum dma_dir dir,
 				size_t len)
 {
-	if (!page->sim->cfg.debug_pins)
-		return;
 	if (is_zero_folio(folio)) {
 		if (dir == DMA_FROM_DEVICE)
 			pin_sanitizer_report(page, dir, len, "the shared zero page");
 		return;
 	}
+	if (!page->sim->cfg.debug_pins)
+		return;
 	if (folio_ref_count(folio) == 0)
 		pin_sanitizer_report(page, dir, len, "the folio has been freed");
 	else if (pin_shadow_count(folio) == 0)
