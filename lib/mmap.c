@@ -4,6 +4,7 @@
  * and teardown, mmap(2) and munmap(2) with the syscalls'
  * rules and errnos.
  */
+#include <limits.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
@@ -336,8 +337,9 @@ static int mmap_check_args(struct mmap_req *req, size_t len, off_t off)
 		return -ENOMEM;			/* rounding up overflowed */
 	if (req->pgoff + (req->len >> PAGE_SHIFT) < req->pgoff)
 		return -EOVERFLOW;
-	/* file_mmap_ok(): no file offset goes past MAX_LFS_FILESIZE */
-	if (req->file && off < 0)
+	/* file_mmap_ok(): no file offset goes past MAX_LFS_FILESIZE (LLONG_MAX),
+	 * neither the first (off) nor the last (off + len) */
+	if (req->file && (off < 0 || req->len > (unsigned long)LLONG_MAX - (unsigned long)off))
 		return -EOVERFLOW;
 	return 0;
 }
