@@ -60,6 +60,20 @@ struct gupsim_config {
  */
 GUPSIM_API void gupsim_config_init(struct gupsim_config *cfg);
 /**
+ * @brief Make @p cfg describe the host the program runs on: whether its
+ * anonymous read faults map the zero page and the huge zero folio (measured
+ * by faulting pages in and reading /proc/self/pagemap; without visible PFNs
+ * the pagemap "exclusive" bit and transparent_hugepage/use_zero_page
+ * decide), the THP mode, the enabled anon mTHP sizes (mthp_orders) and the
+ * running release (kernel_version, from uname(): older than
+ * GUPSIM_KERNEL_VERSION_MIN gives _MIN, newer than _MAX gives 0, the newest).
+ * Memory sizes and pools are left alone. Call after gupsim_config_init();
+ * whatever cannot be read keeps its value. Works unprivileged.
+ * @param cfg the configuration to fill (cfg->size set by gupsim_config_init)
+ * @return 0, or -EINVAL for a NULL @p cfg or a cfg->size too small
+ */
+GUPSIM_API int gupsim_config_from_host(struct gupsim_config *cfg);
+/**
  * @brief Create a simulated machine.
  * @param cfg configuration, or NULL for the defaults
  * @return the machine, or NULL with errno EINVAL (impossible sizes, or a
