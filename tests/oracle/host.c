@@ -8,7 +8,9 @@
  * page is configured, not failed).
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -240,4 +242,88 @@ void host_print(const struct host_profile *hp)
 	       hp->thp_enabled[0] ? hp->thp_enabled : "?",
 	       hp->thp_defrag[0] ? hp->thp_defrag : "?", hp->use_zero_page, hp->mthp,
 	       hp->nr_hugepages, hp->movable, hp->cma, hp->io_uring);
+}
+
+/*
+ * System settings a scenario changes (nr_hugepages, an mTHP size), written
+ * back after the scenario, at exit and on fatal signals. The handler uses
+ * only open/write/close on values saved beforehand.
+ */
+#define MAX_SAVED	4
+
+static struct saved_setting {
+	char path[128];
+	char value[64];
+	size_t len;
+	volatile sig_atomic_t dirty;
+} saved[MAX_SAVED];
+
+static int write_file(const char *path, const char *value, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = write(fd, value, len);
+	close(fd);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
+int setting_change(const char *path, const char *value)
+{
+	struct saved_setting *s = NULL;
+	char line[64] = "";
+	FILE *f;
+
+	for (int i = 0; i < MAX_SAVED && !s; i++)
+		if (!saved[i].dirty)
+			s = &saved[i];
+	f = fopen(path, "r");
+	if (!s || !f) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	if (!fgets(line, sizeof(line), f))
+		line[0] = 0;
+	fclose(f);
+	/* "always inherit [madvise] never" files are written back as the word */
+	read_sysfs_word(path, s->value, sizeof(s->value));
+	s->len = strlen(s->value);
+	snprintf(s->path, sizeof(s->path), "%s", path);
+	if (!s->len)
+		return -1;
+	s->dirty = 1;
+	if (write_file(path, value, strlen(value))) {
+		setting_restore_all();
+		return -1;
+	}
+	return 0;
+}
+
+void setting_restore_all(void)
+{
+	for (int i = 0; i < MAX_SAVED; i++) {
+		if (!saved[i].dirty)
+			continue;
+		write_file(saved[i].path, saved[i].value, saved[i].len);
+		saved[i].dirty = 0;
+	}
+}
+
+static void restore_on_signal(int sig)
+{
+	setting_restore_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+void host_restore_on_exit(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGSEGV, SIGBUS, SIGABRT };
+
+	atexit(setting_restore_all);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], restore_on_signal);
 }

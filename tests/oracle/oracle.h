@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <gupsim/gupsim.h>
+
 #define PG	4096UL
 #define HPG	(2UL << 20)
 #define SKIP	77
@@ -30,8 +32,68 @@ struct host_profile {
 	bool io_uring;
 };
 
+/* ---- results and scenarios ---- */
+struct counts {
+	unsigned long acquired, released;
+};
+
+struct result {
+	long rc;		/* 0 / count, or -errno */
+	unsigned long acq, rel;	/* deltas over the whole scenario */
+	long extra;		/* scenario-specific fact (e.g. pages copied by fork) */
+	const char *why;	/* the reason, when the host cannot run it */
+};
+
+/*
+ * One row: the kernel side (0, or SKIP with r->why when the host cannot run
+ * it) and the gupsim side. setup, when set, runs before both (a sysctl the
+ * scenario needs; NULL or the reason to skip) and teardown after both.
+ */
+struct scenario {
+	const char *name;
+	int (*kernel)(struct result *r);
+	void (*sim)(struct result *r);
+	int check_extra;
+	const char *(*setup)(void);
+	void (*teardown)(void);
+};
+
+#define SCENARIO(n, k, s, x) { .name = (n), .kernel = (k), .sim = (s), .check_extra = (x) }
+#define N64	(64 * PG)
+
+extern const struct scenario base_scenarios[];
+extern const struct scenario more_scenarios[];
+
+/* ---- the kernel side (kernel.c) ---- */
+int read_pins(struct counts *c);
+int skip(struct result *r, const char *why);
+void k_begin(void);
+void k_end(struct result *r);
+int uring_fd(void);
+long uring_register(void *buf, size_t len);
+extern const char *tmpfile_path;
+int make_file(size_t len);
+long odirect(void *buf, size_t len, int read_into_buf);
+
+/* ---- the gupsim side (sim.c) ---- */
+struct gs {
+	struct gupsim *sim;
+	struct mm_struct *mm;
+};
+
+void gs_begin(struct gs *g);
+void gs_end(struct gs *g, struct result *r);
+unsigned long gs_map(struct gs *g, size_t len, int flags, int thp);
+void gs_touch(struct gs *g, unsigned long addr, size_t len, int write);
+long gs_uring_register(unsigned long addr, size_t len);
+long gs_odirect(unsigned long addr, size_t len, int read_into_buf);
+
+/* ---- the host (host.c) ---- */
 void host_probe(struct host_profile *hp);
 void host_print(const struct host_profile *hp);
+void host_restore_on_exit(void);
+int setting_change(const char *path, const char *value);
+void setting_restore_all(void);
 extern struct host_profile host;
 
 void *map_anon(size_t len, size_t align);

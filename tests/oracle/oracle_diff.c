@@ -20,9 +20,6 @@
  * with its reason, never a failure.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <linux/io_uring.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,231 +28,11 @@
 #include <sys/uio.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 
 #include <gupsim/gupsim.h>
 
 #include "oracle.h"
-
-/* ---------------- the kernel side ---------------- */
-
-struct counts {
-	unsigned long acquired, released;
-};
-
-static int read_pins(struct counts *c)
-{
-	FILE *f;
-	char name[64];
-	unsigned long v;
-	int found = 0;
-	int fd = open("/proc/sys/vm/stat_refresh", O_WRONLY);
-
-	/* fold the per-CPU diffs, or small deltas read as 0 */
-	if (fd < 0 || write(fd, "1", 1) != 1) {
-		if (fd >= 0)
-			close(fd);
-		return -1;
-	}
-	close(fd);
-	f = fopen("/proc/vmstat", "r");
-	if (!f)
-		return -1;
-	while (fscanf(f, "%63s %lu", name, &v) == 2) {
-		if (!strcmp(name, "nr_foll_pin_acquired")) {
-			c->acquired = v;
-			found++;
-		} else if (!strcmp(name, "nr_foll_pin_released")) {
-			c->released = v;
-			found++;
-		}
-	}
-	fclose(f);
-	return found == 2 ? 0 : -1;
-}
-
-struct result {
-	long rc;		/* 0 / count, or -errno */
-	unsigned long acq, rel;	/* deltas over the whole scenario */
-	long extra;		/* scenario-specific fact (e.g. pages copied by fork) */
-	const char *why;	/* the reason, when the host cannot run it */
-};
-
-static int skip(struct result *r, const char *why)
-{
-	r->why = why;
-	return SKIP;
-}
-
-static struct counts before;
-static void k_begin(void) { read_pins(&before); }
-static void k_end(struct result *r)
-{
-	struct counts after;
-
-	read_pins(&after);
-	r->acq = after.acquired - before.acquired;
-	r->rel = after.released - before.released;
-}
-
-static int uring_fd(void)
-{
-	struct io_uring_params p;
-
-	memset(&p, 0, sizeof(p));
-	return (int)syscall(__NR_io_uring_setup, 4, &p);
-}
-
-/* io_uring buffer registration: pin_user_pages_fast(WRITE | LONGTERM). */
-static long uring_register(void *buf, size_t len)
-{
-	struct iovec iov = { buf, len };
-	int fd = uring_fd();
-	long rc;
-
-	if (fd < 0)
-		return -errno;
-	rc = syscall(__NR_io_uring_register, fd, IORING_REGISTER_BUFFERS, &iov, 1);
-	if (rc < 0)
-		rc = -errno;
-	else
-		syscall(__NR_io_uring_register, fd, IORING_UNREGISTER_BUFFERS, NULL, 0);
-	close(fd);
-	return rc;
-}
-
-static const char *tmpfile_path = "/tmp/gupsim_oracle.dat";
-
-static int make_file(size_t len)
-{
-	int fd = open(tmpfile_path, O_RDWR | O_CREAT | O_TRUNC, 0600);
-	char *zero;
-
-	if (fd < 0)
-		return -1;
-	zero = calloc(1, len);
-	if (!zero || write(fd, zero, len) != (ssize_t)len) {
-		free(zero);
-		close(fd);
-		return -1;
-	}
-	free(zero);
-	fsync(fd);
-	return fd;
-}
-
-/* O_DIRECT: a short-term FOLL_PIN, released before the syscall returns. */
-static long odirect(void *buf, size_t len, int read_into_buf)
-{
-	int fd = make_file(len);
-	long rc;
-
-	if (fd < 0)
-		return -errno;
-	close(fd);
-	fd = open(tmpfile_path, O_RDWR | O_DIRECT);
-	if (fd < 0)
-		return -errno;
-	rc = read_into_buf ? pread(fd, buf, len, 0) : pwrite(fd, buf, len, 0);
-	if (rc < 0)
-		rc = -errno;
-	close(fd);
-	return rc;
-}
-
-/* ---------------- the gupsim side ---------------- */
-
-struct gs {
-	struct gupsim *sim;
-	struct mm_struct *mm;
-	struct counts c0;
-};
-
-static void gs_begin(struct gs *g)
-{
-	struct gupsim_config cfg;
-
-	gupsim_config_init(&cfg);
-	cfg.normal_mb = 256;
-	/* like with like: the host's read faults decide the zero pages */
-	cfg.use_zero_page = host.zero_page;
-	cfg.use_huge_zero_page = host.huge_zero;
-	g->sim = gupsim_create(&cfg);
-	g->mm = gupsim_mm_create(g->sim);
-	gupsim_kthread_use_mm(g->mm);
-}
-
-static void gs_end(struct gs *g, struct result *r)
-{
-	r->acq = gupsim_vmstat(g->sim, GUPSIM_NR_FOLL_PIN_ACQUIRED);
-	r->rel = gupsim_vmstat(g->sim, GUPSIM_NR_FOLL_PIN_RELEASED);
-	gupsim_kthread_unuse_mm(g->mm);
-	gupsim_mm_put(g->mm);
-	gupsim_destroy(g->sim);
-}
-
-static unsigned long gs_map(struct gs *g, size_t len, int flags, int thp)
-{
-	unsigned long addr = gupsim_mmap(g->mm, 0, len, PROT_READ | PROT_WRITE,
-					 flags | MAP_ANONYMOUS, NULL, 0);
-
-	if (thp)
-		gupsim_madvise(g->mm, addr, len, MADV_HUGEPAGE);
-	return addr;
-}
-
-static void gs_touch(struct gs *g, unsigned long addr, size_t len, int write)
-{
-	char c = 1;
-
-	for (size_t i = 0; i < len; i += PG) {
-		if (write)
-			gupsim_write(g->mm, addr + i, &c, 1);
-		else
-			gupsim_read(g->mm, addr + i, &c, 1);
-	}
-}
-
-/* io_uring's io_pin_pages(): all or nothing. */
-static long gs_uring_register(unsigned long addr, size_t len)
-{
-	unsigned long n = len / PG;
-	struct page **pages = calloc(n, sizeof(*pages));
-	long got = gupsim_pin_user_pages_fast(addr, (int)n, FOLL_WRITE | FOLL_LONGTERM, pages);
-
-	if (got >= 0 && (unsigned long)got != n) {
-		gupsim_unpin_user_pages(pages, (unsigned long)got);
-		got = -EFAULT;
-	} else if (got > 0) {
-		gupsim_unpin_user_pages(pages, n);	/* unregister */
-		got = 0;
-	}
-	free(pages);
-	return got;
-}
-
-/* bio_iov_iter_get_pages + bio_release_pages: pin, "I/O", unpin. */
-static long gs_odirect(unsigned long addr, size_t len, int read_into_buf)
-{
-	unsigned long n = len / PG;
-	struct page **pages = calloc(n, sizeof(*pages));
-	long got = gupsim_pin_user_pages_fast(addr, (int)n, read_into_buf ? FOLL_WRITE : 0, pages);
-
-	if (got > 0)
-		gupsim_unpin_user_pages_dirty_lock(pages, (unsigned long)got, read_into_buf);
-	free(pages);
-	if (got < 0)
-		return got;
-	return (unsigned long)got == n ? (long)len : -EFAULT;
-}
-
-/* ---------------- scenarios ---------------- */
-
-struct scenario {
-	const char *name;
-	int (*kernel)(struct result *r);	/* 0, or SKIP when the host cannot */
-	void (*sim)(struct result *r);
-	int check_extra;
-};
 
 #define N64 (64 * PG)
 
@@ -689,24 +466,25 @@ static void s_fork_pinned(struct result *r)
 	gs_end(&g, r);
 }
 
-static const struct scenario scenarios[] = {
-	{ "uring_anon_write", k_uring_anon_write, s_uring_anon_write, 0 },
-	{ "uring_anon_zeropage", k_uring_anon_zeropage, s_uring_anon_zeropage, 1 },
-	{ "uring_anon_untouched", k_uring_anon_untouched, s_uring_anon_untouched, 0 },
-	{ "uring_anon_protread", k_uring_anon_protread, s_uring_anon_protread, 0 },
-	{ "uring_shared_anon_write", k_uring_shared_anon, s_uring_shared_anon, 0 },
-	{ "uring_hole_at_32", k_uring_hole_at_32, s_uring_hole_at_32, 0 },
-	{ "uring_file_shared_write", k_uring_file_shared_write, s_uring_file_shared_write, 0 },
-	{ "uring_file_private_readfault", k_uring_file_private_readfault,
-	  s_uring_file_private_readfault, 0 },
-	{ "odirect_read_anon", k_odirect_read_anon, s_odirect_read_anon, 0 },
-	{ "odirect_write_zeropage", k_odirect_write_zeropage, s_odirect_write_zeropage, 0 },
-	{ "odirect_read_thp_2x", k_odirect_read_thp, s_odirect_read_thp, 0 },
-	{ "odirect_write_thp_zeropage", k_odirect_write_thp_zeropage,
-	  s_odirect_write_thp_zeropage, 0 },
-	{ "process_vm_readv_anon", k_pvm_readv_anon, s_pvm_readv_anon, 0 },
-	{ "process_vm_readv_zeropage", k_pvm_readv_zeropage, s_pvm_readv_zeropage, 0 },
-	{ "fork_pinned_4k", k_fork_pinned, s_fork_pinned, 1 },
+const struct scenario base_scenarios[] = {
+	SCENARIO("uring_anon_write", k_uring_anon_write, s_uring_anon_write, 0),
+	SCENARIO("uring_anon_zeropage", k_uring_anon_zeropage, s_uring_anon_zeropage, 1),
+	SCENARIO("uring_anon_untouched", k_uring_anon_untouched, s_uring_anon_untouched, 0),
+	SCENARIO("uring_anon_protread", k_uring_anon_protread, s_uring_anon_protread, 0),
+	SCENARIO("uring_shared_anon_write", k_uring_shared_anon, s_uring_shared_anon, 0),
+	SCENARIO("uring_hole_at_32", k_uring_hole_at_32, s_uring_hole_at_32, 0),
+	SCENARIO("uring_file_shared_write", k_uring_file_shared_write, s_uring_file_shared_write, 0),
+	SCENARIO("uring_file_private_readfault", k_uring_file_private_readfault,
+	  s_uring_file_private_readfault, 0),
+	SCENARIO("odirect_read_anon", k_odirect_read_anon, s_odirect_read_anon, 0),
+	SCENARIO("odirect_write_zeropage", k_odirect_write_zeropage, s_odirect_write_zeropage, 0),
+	SCENARIO("odirect_read_thp_2x", k_odirect_read_thp, s_odirect_read_thp, 0),
+	SCENARIO("odirect_write_thp_zeropage", k_odirect_write_thp_zeropage,
+	  s_odirect_write_thp_zeropage, 0),
+	SCENARIO("process_vm_readv_anon", k_pvm_readv_anon, s_pvm_readv_anon, 0),
+	SCENARIO("process_vm_readv_zeropage", k_pvm_readv_zeropage, s_pvm_readv_zeropage, 0),
+	SCENARIO("fork_pinned_4k", k_fork_pinned, s_fork_pinned, 1),
+	{ .name = NULL },
 };
 
 static int host_ready(void)
@@ -731,38 +509,90 @@ static int host_ready(void)
 	return 1;
 }
 
+static void print_row(const struct scenario *s, const struct result *k,
+		      const struct result *g, int match)
+{
+	char kb[64], gb[64];
+
+	snprintf(kb, sizeof(kb), "%ld/%lu/%lu", k->rc, k->acq, k->rel);
+	snprintf(gb, sizeof(gb), "%ld/%lu/%lu", g->rc, g->acq, g->rel);
+	if (s->check_extra) {
+		snprintf(kb + strlen(kb), sizeof(kb) - strlen(kb), " x%ld", k->extra);
+		snprintf(gb + strlen(gb), sizeof(gb) - strlen(gb), " x%ld", g->extra);
+	}
+	printf("%-30s %-28s %-28s %s\n", s->name, kb, gb, match ? "yes" : "NO");
+}
+
+/* 1 match, 0 mismatch, SKIP when the host cannot run it */
+static int run_one(const struct scenario *s)
+{
+	struct result k = { 0 }, g = { 0 };
+	const char *why = s->setup ? s->setup() : NULL;
+	int match;
+
+	if (why || s->kernel(&k) == SKIP) {
+		printf("%-30s skip: %s\n", s->name, why ? why : k.why ? k.why : "host cannot");
+		if (s->teardown)
+			s->teardown();
+		return SKIP;
+	}
+	s->sim(&g);
+	if (s->teardown)
+		s->teardown();
+	match = k.rc == g.rc && k.acq == g.acq && k.rel == g.rel &&
+		(!s->check_extra || k.extra == g.extra);
+	print_row(s, &k, &g, match);
+	return match;
+}
+
+/*
+ * gupsim_config_from_host() must see what the oracle's own probe saw: the
+ * machine of every scenario is configured by it.
+ */
+static int config_agrees(void)
+{
+	struct gupsim_config cfg;
+	int ok;
+
+	gupsim_config_init(&cfg);
+	if (gupsim_config_from_host(&cfg)) {
+		printf("gupsim_config_from_host failed\n");
+		return 0;
+	}
+	ok = cfg.use_zero_page == host.zero_page &&
+	     (!host.thp_read_pmd || cfg.use_huge_zero_page == host.huge_zero);
+	printf("gupsim config: use_zero_page=%d use_huge_zero_page=%d thp=%d mthp_orders=%#lx "
+	       "kernel_version=%u.%u.%u (%s)\n", cfg.use_zero_page, cfg.use_huge_zero_page, cfg.thp,
+	       cfg.mthp_orders, cfg.kernel_version >> 16, (cfg.kernel_version >> 8) & 0xff,
+	       cfg.kernel_version & 0xff, ok ? "agrees" : "DISAGREES with the probe");
+	return ok;
+}
+
 int main(void)
 {
+	static const struct scenario *const tables[] = { base_scenarios, more_scenarios };
 	int passed = 0, failed = 0, skipped = 0;
 
 	if (!host_ready())
 		return SKIP;
+	host_restore_on_exit();
 	host_probe(&host);
 	host_print(&host);
+	if (!config_agrees())
+		failed++;
 	printf("%-30s %-28s %-28s %s\n", "scenario", "kernel rc/acq/rel",
 	       "gupsim rc/acq/rel", "match");
-	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
-		const struct scenario *s = &scenarios[i];
-		struct result k = { 0 }, g = { 0 };
-		char kb[64], gb[64];
-		int match;
+	for (size_t t = 0; t < sizeof(tables) / sizeof(tables[0]); t++) {
+		for (const struct scenario *s = tables[t]; s->name; s++) {
+			int rc = run_one(s);
 
-		if (s->kernel(&k) == SKIP) {
-			printf("%-30s skip: %s\n", s->name, k.why ? k.why : "host cannot");
-			skipped++;
-			continue;
+			if (rc == SKIP)
+				skipped++;
+			else if (rc)
+				passed++;
+			else
+				failed++;
 		}
-		s->sim(&g);
-		match = k.rc == g.rc && k.acq == g.acq && k.rel == g.rel &&
-			(!s->check_extra || k.extra == g.extra);
-		snprintf(kb, sizeof(kb), "%ld/%lu/%lu", k.rc, k.acq, k.rel);
-		snprintf(gb, sizeof(gb), "%ld/%lu/%lu", g.rc, g.acq, g.rel);
-		if (s->check_extra) {
-			snprintf(kb + strlen(kb), sizeof(kb) - strlen(kb), " x%ld", k.extra);
-			snprintf(gb + strlen(gb), sizeof(gb) - strlen(gb), " x%ld", g.extra);
-		}
-		printf("%-30s %-28s %-28s %s\n", s->name, kb, gb, match ? "yes" : "NO");
-		match ? passed++ : failed++;
 	}
 	unlink(tmpfile_path);
 	printf("%d passed, %d failed, %d skipped\n", passed, failed, skipped);
