@@ -327,3 +327,18 @@ void host_restore_on_exit(void)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		signal(sigs[i], restore_on_signal);
 }
+
+/* The settings a scenario may change are back to what the probe read. */
+bool host_as_found(void)
+{
+	struct host_profile now;
+	bool same;
+
+	setting_restore_all();
+	host_probe(&now);
+	same = now.nr_hugepages == host.nr_hugepages && !strcmp(now.mthp, host.mthp) &&
+	       !strcmp(now.thp_enabled, host.thp_enabled);
+	printf("host restored: nr_hugepages=%ld mthp=%s (%s)\n", now.nr_hugepages, now.mthp,
+	       same ? "as found" : "CHANGED");
+	return same;
+}

@@ -63,6 +63,7 @@ struct scenario {
 
 extern const struct scenario base_scenarios[];
 extern const struct scenario more_scenarios[];
+extern const struct scenario nopin_scenarios[];
 
 /* ---- the kernel side (kernel.c) ---- */
 int read_pins(struct counts *c);
@@ -74,6 +75,22 @@ long uring_register(void *buf, size_t len);
 extern const char *tmpfile_path;
 int make_file(size_t len);
 long odirect(void *buf, size_t len, int read_into_buf);
+
+/* ---- kernel-side I/O drivers (kernel_io.c) ---- */
+struct ring {
+	int fd;
+	void *sq;
+	size_t sq_sz, cq_sz, sqes_sz;
+	struct io_uring_sqe *sqes;
+	unsigned int *sq_tail, *sq_mask, *sq_array;
+	unsigned int *cq_head, *cq_tail, *cq_mask;
+	struct io_uring_cqe *cqes;
+};
+
+int ring_init(struct ring *r, unsigned int entries);
+void ring_exit(struct ring *r);
+int ring_rw(struct ring *r, int opcode, int fd, void *buf, unsigned int len, int buf_index);
+long aio_pread(int fd, void *buf, size_t len);
 
 /* ---- the gupsim side (sim.c) ---- */
 struct gs {
@@ -92,6 +109,7 @@ long gs_odirect(unsigned long addr, size_t len, int read_into_buf);
 void host_probe(struct host_profile *hp);
 void host_print(const struct host_profile *hp);
 void host_restore_on_exit(void);
+bool host_as_found(void);
 int setting_change(const char *path, const char *value);
 void setting_restore_all(void);
 extern struct host_profile host;
