@@ -57,40 +57,49 @@ static void pin_sanitizer_check(struct page *page, struct folio *folio, enum dma
 }
 
 /*
- * The bytes [off, off + len) from @page on, which may run into the
- * following pages of its folio but not past it; NULL if they do.
+ * The bytes [off, off + len) from @page on may run into the following
+ * pages of its folio but not past it.
  */
-static unsigned char *dma_target(struct page *page, struct folio *folio, size_t off,
-				 size_t len)
+static bool dma_in_folio(struct page *page, struct folio *folio, size_t off, size_t len)
 {
 	size_t start = (size_t)(page - &folio->page) * PAGE_SIZE;
 	size_t folio_bytes = (size_t)folio_nr_pages(folio) * PAGE_SIZE;
 
-	if (off > folio_bytes - start || len > folio_bytes - start - off)
-		return NULL;
-	return (unsigned char *)page_address(page) + off;
+	return off <= folio_bytes - start && len <= folio_bytes - start - off;
+}
+
+/* Page by page: a write gives each page data, a read of one without reads zeros. */
+static void dma_copy(struct page *page, size_t off, unsigned char *buf, size_t len,
+		     enum dma_dir dir)
+{
+	while (len) {
+		struct page *p = page + off / PAGE_SIZE;
+		size_t poff = off % PAGE_SIZE;
+		size_t n = len < PAGE_SIZE - poff ? len : PAGE_SIZE - poff;
+
+		if (dir == DMA_FROM_DEVICE)
+			memcpy((unsigned char *)page_address(p) + poff, buf, n);
+		else
+			page_data_read(p, poff, buf, n);
+		off += n;
+		buf += n;
+		len -= n;
+	}
 }
 
 static long dma_access(struct page *page, size_t off, void *buf, size_t len, enum dma_dir dir)
 {
 	struct folio *folio;
-	unsigned char *mem;
 
 	if (!page || (!buf && len) || (long)len < 0)
 		return -EINVAL;
 	if (page_uninit(page))		/* a struct page of no folio */
 		return -EINVAL;
 	folio = page_folio(page);
-	mem = dma_target(page, folio, off, len);
-	if (!mem)
+	if (!dma_in_folio(page, folio, off, len))
 		return -EINVAL;
 	pin_sanitizer_check(page, folio, dir, len);
-	if (!len)
-		return 0;
-	if (dir == DMA_FROM_DEVICE)
-		memcpy(mem, buf, len);
-	else
-		memcpy(buf, mem, len);
+	dma_copy(page, off, buf, len, dir);
 	return (long)len;
 }
 

@@ -288,7 +288,7 @@ static void zero_partial_tail(struct address_space *mapping, size_t size)
 	if (folio) {
 		struct page *page = folio_page(folio, idx - folio->index);
 
-		memset((char *)page_address(page) + off, 0, PAGE_SIZE - off);
+		page_data_zero(page, off, PAGE_SIZE - off);
 	}
 }
 

@@ -161,7 +161,7 @@ static int copy_present_page(struct copy_ctx *c, pteval_t *dst, pteval_t v,
 
 	if (!new_folio)
 		return -ENOMEM;
-	memcpy(folio_address(new_folio), page_address(page), PAGE_SIZE);
+	page_data_copy(&new_folio->page, page);
 	folio_add_new_anon_rmap(new_folio, c->dst_vma, addr, true);
 	pt_write(dst, new_page_entry(c, page_to_pfn(&new_folio->page), v));
 	fork_copy_record(c, addr, page_to_pfn(page), page_to_pfn(&new_folio->page), 1);

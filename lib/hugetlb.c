@@ -81,8 +81,7 @@ struct folio *hugetlb_folio_alloc(struct gupsim *sim, unsigned int order)
 	if (!folio)
 		return NULL;
 	atomic_set(&folio->_refcount, 1);
-	memset(folio_address(folio), 0, PAGE_SIZE << order);	/* hugetlb faults zero */
-	return folio;
+	return folio;	/* no data (dropped when it came back): hugetlb faults zero */
 }
 
 struct folio *hugetlb_folio_alloc_fresh(struct gupsim *sim, unsigned int order, gfp_t gfp)
@@ -133,6 +132,7 @@ void hugetlb_folio_free(struct folio *folio)
 		__folio_put(folio);	/* no longer hugetlb: back to the buddy */
 		return;
 	}
+	page_data_release_folio(folio);
 	pthread_mutex_lock(&sim->hugetlb_lock);
 	if (h->nr_free < h->nr_huge_pages)
 		h->free[h->nr_free++] = folio;

@@ -217,6 +217,9 @@ struct hstate {				/* a hugetlb pool (2 MiB or 1 GiB) */
 struct vmstat_shard;
 struct fast_walker;
 
+#define PAGE_DATA_LOCKS	16	/* striped locks of the no data -> data transition */
+#define RELEASE_BATCH	16	/* 2 MiB chunks given back to the host per batch */
+
 struct gupsim {
 	struct gupsim_config cfg;
 	unsigned int kver;		/* cfg.kernel_version, 0 resolved to the newest */
@@ -262,6 +265,15 @@ struct gupsim {
 	pthread_mutex_t walker_lock;	/* lockless page-table walkers */
 	struct fast_walker *walkers;
 
+	/* page contents (page_data.c) */
+	unsigned long *data_map;	/* a bit per pfn: the page has data (lazily touched) */
+	unsigned long *chunk_map;	/* 2 bits per 2 MiB of frames: touched, queued */
+	size_t data_map_bytes, chunk_map_bytes;
+	atomic_long_t nr_data_pages;	/* bits set in data_map */
+	pthread_mutex_t data_locks[PAGE_DATA_LOCKS]; /* no data -> data, striped by pfn */
+	unsigned long release_queue[RELEASE_BATCH]; /* chunks to give back (zone_lock) */
+	unsigned int nr_release_queued;
+
 	int *pin_shadow;		/* debug_pins: exact pins per pfn (lazily touched) */
 	atomic_long_t nr_add_pin;	/* debug_pins: folio_add_pin() calls (never "acquired") */
 };
@@ -290,11 +302,68 @@ static inline unsigned long page_to_pfn(const struct page *page)
 {
 	return (unsigned long)(page - page->sim->memmap);
 }
+/* True if @pfn is inside a free buddy block of at least @order (zone_lock held). */
+bool buddy_range_free(struct gupsim *sim, unsigned long pfn, unsigned int order);
+
+/*
+ * page_data.c: a page's contents exist only once something needs data.
+ * A page with no data reads as zeros; page_address() gives it data (a
+ * zeroed frame) because its caller may write through the pointer. Paths
+ * that only read use page_data_read(); copies use page_data_copy().
+ */
+int page_data_init(struct gupsim *sim);
+void page_data_destroy(struct gupsim *sim);
+static inline unsigned char *pfn_mem(const struct gupsim *sim, unsigned long pfn)
+{
+	return sim->mem + (pfn << PAGE_SHIFT);
+}
+static inline bool pfn_has_data(const struct gupsim *sim, unsigned long pfn)
+{
+	const unsigned long *word = &sim->data_map[pfn / (8 * sizeof(unsigned long))];
+
+	return (smp_load_acquire_ul(word) >> (pfn % (8 * sizeof(unsigned long)))) & 1;
+}
+static inline bool page_has_data(const struct page *page)
+{
+	return pfn_has_data(page->sim, page_to_pfn(page));
+}
+/* The no data -> data transition: a zeroed frame, published; returns it. */
+void *page_data_prepare(struct gupsim *sim, unsigned long pfn);
+/* Frame @pfn, given data if it had none (the caller may write). */
+static inline void *pfn_address(struct gupsim *sim, unsigned long pfn)
+{
+	if (unlikely(!pfn_has_data(sim, pfn)))
+		return page_data_prepare(sim, pfn);
+	return pfn_mem(sim, pfn);
+}
 static inline void *page_address(const struct page *page)
 {
-	return page->sim->mem + (page_to_pfn(page) << PAGE_SHIFT);
+	return pfn_address(page->sim, page_to_pfn(page));
 }
+/* The head page's frame only: a large folio's pages get data one by one. */
 static inline void *folio_address(const struct folio *folio) { return page_address(&folio->page); }
+/* [off, off + len) of one frame into @buf: zeros if it has no data. */
+void pfn_data_read(struct gupsim *sim, unsigned long pfn, size_t off, void *buf, size_t len);
+static inline void page_data_read(const struct page *page, size_t off, void *buf, size_t len)
+{
+	pfn_data_read(page->sim, page_to_pfn(page), off, buf, len);
+}
+/* Zero [off, off + len) of one page: nothing to do if it has no data. */
+void page_data_zero(struct page *page, size_t off, size_t len);
+/* Frame @src's contents into @dst, which nobody else can reach yet. */
+void pfn_data_copy(struct gupsim *sim, unsigned long dst, unsigned long src);
+static inline void page_data_copy(struct page *dst, const struct page *src)
+{
+	pfn_data_copy(dst->sim, page_to_pfn(dst), page_to_pfn(src));
+}
+/* Free or newly allocated pages: their contents go, in O(1) per page. */
+void page_data_drop(struct gupsim *sim, unsigned long pfn, unsigned long nr);
+/* zone_lock held: freed pages now in a free block >= pageblock_order. */
+void page_data_release_queue(struct gupsim *sim, unsigned long pfn, unsigned long nr);
+/* A folio of whole 2 MiB chunks nobody can reach: contents and host memory go. */
+void page_data_release_folio(struct folio *folio);
+/* Pages that have data (a test hook). */
+unsigned long page_data_nr_pages(struct gupsim *sim);
 enum migratetype get_pageblock_migratetype(const struct page *page);
 bool is_migrate_cma_page(const struct page *page);
 bool folio_is_zone_movable(const struct folio *folio);

@@ -169,7 +169,7 @@ static vm_fault_t wp_page_copy(struct vm_fault *vmf, struct folio *old)
 		return VM_FAULT_OOM;
 	}
 	if (!is_zero_pfn_entry(sim, vmf->orig_pte))
-		memcpy(folio_address(new), sim->mem + (old_pfn << PAGE_SHIFT), PAGE_SIZE);
+		pfn_data_copy(sim, page_to_pfn(&new->page), old_pfn);
 
 	mmu_notifier_invalidate_range_start(vmf->mm, start, end, MMU_NOTIFY_CLEAR);
 	pt_lock(sim, vmf->pte);
@@ -450,7 +450,7 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 		folio_put(new);
 		return ret;
 	}
-	memcpy(folio_address(new), page_address(vmf->page), PAGE_SIZE);
+	page_data_copy(&new->page, vmf->page);
 	folio_put(folio);
 
 	entry = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED | _PAGE_DIRTY;

@@ -144,8 +144,9 @@ static void init_free_head(struct gupsim *sim, unsigned long pfn)
 	page_set_sim(page, sim);
 }
 
-static void __free_block(struct gupsim *sim, struct buddy_pool *pool, unsigned long pfn,
-			 unsigned int order)
+/* Returns the order of the free block the pages ended up in. */
+static unsigned int __free_block(struct gupsim *sim, struct buddy_pool *pool, unsigned long pfn,
+				 unsigned int order)
 {
 	while (order < MAX_PAGE_ORDER) {
 		unsigned long buddy_pfn = pfn ^ (1UL << order);
@@ -162,6 +163,7 @@ static void __free_block(struct gupsim *sim, struct buddy_pool *pool, unsigned l
 	}
 	init_free_head(sim, pfn);
 	free_list_add(pool, pfn_page(sim, pfn), order);
+	return order;
 }
 
 static void pool_init(struct gupsim *sim, struct buddy_pool *pool)
@@ -290,8 +292,12 @@ struct folio *folio_alloc_gfp(struct gupsim *sim, unsigned int order, gfp_t gfp)
 
 	prep_compound_page(page, order);
 	atomic_set(&page->_refcount, 1);
-	if (gfp & __GFP_ZERO)
-		memset(page_address(page), 0, PAGE_SIZE << order);
+	/*
+	 * A new page has no data: it reads as zeros, __GFP_ZERO or not, and
+	 * its frame is only written once something writes the page. (Its bit
+	 * is already clear unless a DMA wrote to it while it was free.)
+	 */
+	page_data_drop(sim, page_to_pfn(page), 1UL << order);
 	return (struct folio *)page;
 }
 
@@ -300,11 +306,6 @@ struct page *alloc_page_gfp(struct gupsim *sim, gfp_t gfp)
 	struct folio *folio = folio_alloc_gfp(sim, 0, gfp);
 
 	return folio ? &folio->page : NULL;
-}
-
-void folio_copy_contents(struct folio *dst, struct folio *src)
-{
-	memcpy(folio_address(dst), folio_address(src), PAGE_SIZE * (size_t)folio_nr_pages(src));
 }
 
 /* ---- ZONE_DEVICE: pages handed to fsdax / p2pdma files one at a time ---- */
@@ -328,7 +329,7 @@ struct folio *device_folio_alloc(struct gupsim *sim, unsigned long pgmap_type)
 	SetPageFlag(page, PG_device);
 	page->private = pgmap_type;
 	atomic_set(&page->_refcount, 1);
-	memset(page_address(page), 0, PAGE_SIZE);
+	page_data_drop(sim, page_to_pfn(page), 1);	/* reads as zeros */
 	return (struct folio *)page;
 }
 
@@ -394,12 +395,39 @@ static void free_pool_block(struct gupsim *sim, struct page *head, unsigned int 
 
 		if (pfn >= pool->start_pfn && pfn < pool->end_pfn) {
 			pthread_mutex_lock(&sim->zone_lock);
-			__free_block(sim, pool, pfn, order);
+			if (__free_block(sim, pool, pfn, order) >= pageblock_order)
+				page_data_release_queue(sim, pfn, 1UL << order);
 			pthread_mutex_unlock(&sim->zone_lock);
 			atomic_long_add(1L << order, &pool->nr_free);
 			return;
 		}
 	}
+}
+
+/*
+ * Is [pfn, pfn + 2^order) inside one free block? A block of order o
+ * starts at pfn rounded down to 2^o, and only free-list heads carry
+ * PG_buddy (zone_lock held, which also keeps buddy_order stable).
+ */
+bool buddy_range_free(struct gupsim *sim, unsigned long pfn, unsigned int order)
+{
+	for (int i = 0; i < NR_POOLS; i++) {
+		struct buddy_pool *pool = &sim->pools[i];
+
+		if (pfn < pool->start_pfn || pfn >= pool->end_pfn)
+			continue;
+		for (unsigned int o = order; o <= MAX_PAGE_ORDER; o++) {
+			unsigned long head = pfn & ~((1UL << o) - 1);
+			struct page *page = pfn_page(sim, head);
+
+			if (head < pool->start_pfn || head + (1UL << o) > pool->end_pfn)
+				continue;
+			if (PageFlag(page, PG_buddy) && page->buddy_order >= o)
+				return true;
+		}
+		return false;
+	}
+	return false;
 }
 
 /* Return a folio whose refcount reached zero to where it came from. */
@@ -416,6 +444,7 @@ void __folio_put(struct folio *folio)
 	if (!free_pages_check(folio))
 		return;
 	pin_shadow_reset(folio);
+	page_data_drop(sim, page_to_pfn(&folio->page), (unsigned long)nr);
 	folio->mapping = NULL;
 	if (folio_is_zone_device(folio)) {
 		WRITE_ONCE_UL(&folio->flags, zone_flags(sim, page_to_pfn(&folio->page)));
@@ -509,9 +538,22 @@ unsigned long gupsim_page_to_pfn(const struct page *page)
 	return page && !page_uninit(page) ? page_to_pfn(page) : 0;
 }
 
+/*
+ * The caller may write anywhere from @page to the end of its folio (its
+ * pages are contiguous): those pages get data, zeros if they had none.
+ */
 void *gupsim_page_address(const struct page *page)
 {
-	return page && !page_uninit(page) ? page_address(page) : NULL;
+	struct folio *folio;
+	long nr;
+
+	if (!page || page_uninit(page))
+		return NULL;
+	folio = page_folio(page);
+	nr = folio_nr_pages(folio) - (long)(page - &folio->page);
+	for (long i = 1; i < nr; i++)
+		page_address(page + i);
+	return page_address(page);
 }
 
 enum zone_type gupsim_page_zonenum(const struct page *page)

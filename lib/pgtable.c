@@ -43,8 +43,11 @@ struct page *pt_alloc(struct gupsim *sim)
 {
 	struct page *page = alloc_page_gfp(sim, GFP_KERNEL | __GFP_ZERO);
 
-	if (page)
+	if (page) {
+		/* the walkers read the entries straight from the frame: give it data */
+		page_address(page);
 		SetPageFlag(page, PG_table);
+	}
 	return page;
 }
 

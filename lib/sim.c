@@ -131,6 +131,7 @@ static void sim_free_memory(struct gupsim *sim)
 		munmap(sim->mem, sim->mem_bytes);
 	if (sim->pin_shadow)
 		munmap(sim->pin_shadow, sim->nr_pfns * sizeof(int));
+	page_data_destroy(sim);
 }
 
 struct gupsim *gupsim_create(const struct gupsim_config *user_cfg)
@@ -177,7 +178,8 @@ struct gupsim *gupsim_create(const struct gupsim_config *user_cfg)
 	sim->mem = reserve(sim->mem_bytes);
 	if (sim->cfg.debug_pins)
 		sim->pin_shadow = reserve(sim->nr_pfns * sizeof(int));
-	if (!sim->memmap || !sim->mem || (sim->cfg.debug_pins && !sim->pin_shadow)) {
+	if (!sim->memmap || !sim->mem || (sim->cfg.debug_pins && !sim->pin_shadow) ||
+	    page_data_init(sim)) {
 		err = -ENOMEM;
 		goto fail;
 	}

@@ -70,8 +70,7 @@ static int copy_through(struct uaccess *u, pteval_t *entry, pteval_t v, enum pt_
 	unsigned long pfn = pte_pfn(v) + ((u->addr & (size - 1)) >> PAGE_SHIFT);
 	struct page *page = pfn_to_page_sim(sim, pfn);
 	struct folio *folio = page_folio(page);
-	/* from the pfn: the struct page may be freed and reinitialised meanwhile */
-	unsigned char *p = sim->mem + (pfn << PAGE_SHIFT) + (u->addr & ~PAGE_MASK);
+	size_t off = u->addr & ~PAGE_MASK;
 	/* special entries (zero page, pfnmap) are never freed by an unmap */
 	bool ref = !pte_special(v);
 	pteval_t young = _PAGE_ACCESSED | (u->write ? _PAGE_DIRTY : 0);
@@ -86,13 +85,27 @@ static int copy_through(struct uaccess *u, pteval_t *entry, pteval_t v, enum pt_
 			folio_put(folio);
 		return -EAGAIN;
 	}
+	/*
+	 * A store to a page without data: our reference is now known to be
+	 * on the mapped folio, so the page stays ours to give data to, but
+	 * not under the table lock (a mutex, maybe a host page fault): do it
+	 * unlocked and look again. From the pfn: the struct page may be
+	 * reinitialised meanwhile.
+	 */
+	if (u->write && !pfn_has_data(sim, pfn)) {
+		pt_unlock(sim, entry);
+		page_data_prepare(sim, pfn);
+		if (ref)
+			folio_put(folio);
+		return -EAGAIN;
+	}
 	if (u->write)
-		memcpy(p, u->buf, u->len);
+		memcpy(pfn_mem(sim, pfn) + off, u->buf, u->len);
 	if ((pt_read(entry) & young) != young)
 		pt_write(entry, pt_read(entry) | young);
 	pt_unlock(sim, entry);
 	if (!u->write)
-		memcpy(u->buf, p, u->len);
+		pfn_data_read(sim, pfn, off, u->buf, u->len);
 	if (ref)
 		folio_put(folio);
 	return 0;

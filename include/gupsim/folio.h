@@ -371,6 +371,11 @@ GUPSIM_API unsigned long gupsim_page_to_pfn(const struct page *page);
 GUPSIM_API struct page *gupsim_pfn_to_page_current(unsigned long pfn);
 /**
  * @brief page_address(): the simulated contents of @p page.
+ *
+ * A page that nobody wrote has no contents (it reads as zeros and costs
+ * no host memory); since the caller may write through the pointer, the
+ * page and the following pages of its folio get their contents here
+ * (zeros if they had none).
  * @param page the page
  * @return a pointer to its PAGE_SIZE bytes (the pages of a folio are
  * contiguous); NULL for NULL

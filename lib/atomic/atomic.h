@@ -82,6 +82,9 @@ static inline unsigned long cmpxchg_ul(unsigned long *p, unsigned long old, unsi
 static inline bool try_cmpxchg_ul(unsigned long *p, unsigned long *old, unsigned long new_)
 { return __ao_ulong_cas(p, old, new_); }
 static inline unsigned long xchg_ul(unsigned long *p, unsigned long v) { return __ao_ulong_xchg(p, v); }
+/* Clear the bits of @mask, fully ordered; returns the old value. */
+static inline unsigned long fetch_andnot_ul(unsigned long *p, unsigned long mask)
+{ return __ao_ulong_fetch_and(p, ~mask); }
 
 #define BIT(nr)			(1UL << (nr))
 static inline void set_bit(unsigned int nr, unsigned long *addr) { __ao_ulong_fetch_or(addr, BIT(nr)); }
