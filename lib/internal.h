@@ -276,6 +276,7 @@ struct gupsim {
 
 	int *pin_shadow;		/* debug_pins: exact pins per pfn (lazily touched) */
 	atomic_long_t nr_add_pin;	/* debug_pins: folio_add_pin() calls (never "acquired") */
+	unsigned long free_at_create;	/* gupsim_nr_free_pages(): the leak report's base */
 };
 
 /*

@@ -198,6 +198,7 @@ struct gupsim *gupsim_create(const struct gupsim_config *user_cfg)
 	 * block, and those should cost 4 KiB each, not 2 MiB.
 	 */
 	madvise(sim->memmap, sim->memmap_bytes, MADV_HUGEPAGE);
+	sim->free_at_create = gupsim_nr_free_pages(sim);
 	return sim;
 
 fail:
@@ -208,8 +209,49 @@ fail:
 	return NULL;
 }
 
+/* What the caller still held when gupsim_destroy() was called. */
+struct destroy_leaks {
+	long pins, acquired, released;
+	int mms, mm_users;
+};
+
+/* Before the teardown: pins not released, mms not put (and their users). */
+static void leaks_before_teardown(struct gupsim *sim, struct destroy_leaks *l)
+{
+	l->acquired = (long)gupsim_vmstat(sim, GUPSIM_NR_FOLL_PIN_ACQUIRED);
+	l->released = (long)gupsim_vmstat(sim, GUPSIM_NR_FOLL_PIN_RELEASED);
+	/* folio_add_pin() pins count as released only (debug_pins counts them) */
+	l->pins = l->acquired + atomic_long_read(&sim->nr_add_pin) - l->released;
+	pthread_mutex_lock(&sim->mm_list_lock);
+	for (struct mm_struct *mm = sim->mm_list; mm; mm = mm->list_next) {
+		l->mms++;
+		l->mm_users += atomic_read(&mm->mm_users);
+	}
+	pthread_mutex_unlock(&sim->mm_list_lock);
+}
+
+/*
+ * The leak report: once every mm and file is gone, every page the machine
+ * had free at creation must be free again (the huge zero folio aside); any
+ * other is held by a reference or pin the caller never dropped.
+ */
+static void report_leaks(struct gupsim *sim, const struct destroy_leaks *l)
+{
+	long pages = (long)sim->free_at_create - (long)gupsim_nr_free_pages(sim);
+
+	if (READ_ONCE_UL(&sim->huge_zero_folio))
+		pages -= HPAGE_PMD_NR;
+	if (l->pins <= 0 && !l->mms && pages <= 0)
+		return;
+	WARN(sim, 1, "gupsim_destroy: %ld pins outstanding (acquired %ld, released %ld), "
+	     "%d mm users (%d mms), %ld pages still referenced\n", l->pins > 0 ? l->pins : 0,
+	     l->acquired, l->released, l->mm_users, l->mms, pages > 0 ? pages : 0);
+}
+
 void gupsim_destroy(struct gupsim *sim)
 {
+	struct destroy_leaks leaks = { 0 };
+
 	if (!sim)
 		return;
 #ifndef NDEBUG
@@ -220,9 +262,11 @@ void gupsim_destroy(struct gupsim *sim)
 		WARN(sim, bad > 0, "gupsim_destroy: %ld invariant violation(s)\n", bad);
 	}
 #endif
+	leaks_before_teardown(sim, &leaks);
 	/* teardown of the simulated user side comes first: it returns pages */
 	mms_destroy(sim);
 	files_destroy(sim);
+	report_leaks(sim, &leaks);
 	hugetlb_pools_destroy(sim);
 	vmstat_destroy(sim);
 	pgtable_walkers_destroy(sim);
