@@ -244,7 +244,9 @@ struct gupsim {
 	struct hstate hstates[2];	/* [0] 2 MiB, [1] 1 GiB */
 
 	pthread_mutex_t vmstat_lock;
-	struct vmstat_shard *shards;
+	struct vmstat_shard *shards;	/* one per live thread that counted here */
+	unsigned long nr_shards;
+	long vmstat_retired[GUPSIM_NR_VMSTAT_ITEMS]; /* folded shards of exited threads */
 
 	pthread_mutex_t log_lock;
 	FILE *log;
@@ -263,7 +265,8 @@ struct gupsim {
 	pthread_cond_t migration_done;	/* ... this, broadcast by remap_all() */
 
 	pthread_mutex_t walker_lock;	/* lockless page-table walkers */
-	struct fast_walker *walkers;
+	struct fast_walker *walkers;	/* at most one per live thread */
+	unsigned long nr_walkers;
 
 	/* page contents (page_data.c) */
 	unsigned long *data_map;	/* a bit per pfn: the page has data (lazily touched) */
@@ -521,6 +524,22 @@ int mms_orphan_used(struct gupsim *sim);
 void mm_orphan_done(struct mm_struct *mm);
 /* Make sure task_exit() runs when the calling thread exits. */
 void task_arm_exit(void);
+/*
+ * What a thread owns in a machine (its vmstat shard, its GUP-fast walker)
+ * is linked on the thread's list, so that thread exit lets it go, and on
+ * the machine's, so that gupsim_destroy() frees it. The thread lists are
+ * protected by the process-wide task_links lock; it may be taken before a
+ * machine's vmstat_lock, never while a machine lock is held. At thread
+ * exit each link is unlinked and its ->exit() called, under that lock.
+ */
+struct task_link {
+	struct task_link *prev, *next;	/* NULL: on no thread's list */
+	void (*exit)(struct task_link *link);
+};
+void task_links_lock(void);
+void task_links_unlock(void);
+void task_link_add(struct task_link *link);	/* the calling thread's list */
+void task_link_del(struct task_link *link);	/* whichever list it is on */
 /* A process-unique number of the calling thread (from 1, never reused). */
 unsigned long task_thread_id(void);
 

@@ -146,9 +146,20 @@ pteval_t *pgtable_lookup(struct mm_struct *mm, unsigned long addr, enum pt_level
 
 /* ---- lockless walkers and deferred table freeing ---- */
 
+/*
+ * One walker per (thread, machine), found through a small per-thread cache
+ * and else in the machine's list, where each walker names its owner. A
+ * thread that exits gives its walkers up (owner 0, seq even) and the next
+ * thread that needs one in that machine takes it over: a machine has as
+ * many walkers as threads ever ran GUP-fast in it at the same time, and a
+ * thread rotating over more machines than its cache holds allocates
+ * nothing more.
+ */
 struct fast_walker {
 	struct fast_walker *next;
 	unsigned long seq;		/* odd while inside a lockless walk */
+	unsigned long owner;		/* task_thread_id(); 0: free (atomic) */
+	struct task_link link;		/* on the owner's list (task_links lock) */
 };
 
 #define WALKER_CACHE 8
@@ -158,17 +169,56 @@ static _Thread_local struct {
 } walker_tls[WALKER_CACHE];
 static _Thread_local unsigned int walker_tls_next;
 
-static struct fast_walker *walker_slow(struct gupsim *sim)
+/* Thread exit (task_links lock held, on the exiting thread). */
+static void walker_exit(struct task_link *link)
 {
-	struct fast_walker *w = calloc(1, sizeof(*w));
-	unsigned int slot;
+	struct fast_walker *w = container_of(link, struct fast_walker, link);
 
+	smp_store_release_ul(&w->owner, 0);
+	memset(walker_tls, 0, sizeof(walker_tls));
+}
+
+/* The calling thread's walker in @sim: its own, a free one, or a new one. */
+static struct fast_walker *walker_claim(struct gupsim *sim, unsigned long me, bool *claimed)
+{
+	struct fast_walker *w;
+
+	*claimed = true;
+	for (w = sim->walkers; w; w = w->next) {
+		if (READ_ONCE_UL(&w->owner) == me) {
+			*claimed = false;
+			return w;
+		}
+	}
+	for (w = sim->walkers; w; w = w->next)
+		if (!READ_ONCE_UL(&w->owner) && cmpxchg_ul(&w->owner, 0, me) == 0)
+			return w;
+	w = calloc(1, sizeof(*w));
 	if (!w)
 		abort();	/* a few bytes per thread: nothing sensible to do */
-	pthread_mutex_lock(&sim->walker_lock);
+	w->owner = me;
+	w->link.exit = walker_exit;
 	w->next = sim->walkers;
 	sim->walkers = w;
+	sim->nr_walkers++;
+	return w;
+}
+
+static struct fast_walker *walker_slow(struct gupsim *sim)
+{
+	struct fast_walker *w;
+	unsigned int slot;
+	bool claimed;
+
+	pthread_mutex_lock(&sim->walker_lock);
+	w = walker_claim(sim, task_thread_id(), &claimed);
 	pthread_mutex_unlock(&sim->walker_lock);
+	/* never under walker_lock, which is held while waiting for walkers */
+	if (claimed) {
+		task_links_lock();
+		task_link_add(&w->link);
+		task_links_unlock();
+	}
 	slot = walker_tls_next++ % WALKER_CACHE;
 	walker_tls[slot].sim_id = sim->id;
 	walker_tls[slot].walker = w;
@@ -216,8 +266,17 @@ void tlb_remove_table_sync_one(struct gupsim *sim)
 
 void pgtable_walkers_destroy(struct gupsim *sim)
 {
-	struct fast_walker *w = sim->walkers;
+	struct fast_walker *w;
 
+	pthread_mutex_lock(&sim->walker_lock);
+	w = sim->walkers;
+	sim->walkers = NULL;
+	sim->nr_walkers = 0;
+	pthread_mutex_unlock(&sim->walker_lock);
+	task_links_lock();
+	for (struct fast_walker *v = w; v; v = v->next)
+		task_link_del(&v->link);
+	task_links_unlock();
 	while (w) {
 		struct fast_walker *next = w->next;
 

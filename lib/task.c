@@ -173,6 +173,57 @@ unsigned long task_thread_id(void)
 	return task_thread_nr;
 }
 
+static pthread_mutex_t task_links_mutex = PTHREAD_MUTEX_INITIALIZER;
+/* The calling thread's links: a circular list, set up on first use. */
+static _Thread_local struct task_link task_links_head;
+
+void task_links_lock(void)
+{
+	pthread_mutex_lock(&task_links_mutex);
+}
+
+void task_links_unlock(void)
+{
+	pthread_mutex_unlock(&task_links_mutex);
+}
+
+void task_link_add(struct task_link *link)
+{
+	struct task_link *head = &task_links_head;
+
+	if (!head->next)
+		head->next = head->prev = head;
+	link->next = head->next;
+	link->prev = head;
+	head->next->prev = link;
+	head->next = link;
+	task_arm_exit();
+}
+
+void task_link_del(struct task_link *link)
+{
+	if (!link->next)
+		return;
+	link->prev->next = link->next;
+	link->next->prev = link->prev;
+	link->next = link->prev = NULL;
+}
+
+/* Let go of what the thread owns in every machine (see struct task_link). */
+static void task_links_exit(void)
+{
+	struct task_link *head = &task_links_head;
+
+	task_links_lock();
+	while (head->next && head->next != head) {
+		struct task_link *link = head->next;
+
+		task_link_del(link);
+		link->exit(link);
+	}
+	task_links_unlock();
+}
+
 static void task_exit(void *unused)
 {
 	struct task_struct *tsk = get_current();
@@ -185,6 +236,7 @@ static void task_exit(void *unused)
 		tsk->mm = NULL;
 		mm_use_put(mm);
 	}
+	task_links_exit();
 }
 
 static void task_exit_key_create(void)

@@ -15,8 +15,13 @@
  * thread switching between machines looks in a small per-thread table of
  * (id, shard) pairs first, then in the machine's shard list (each shard
  * remembers the thread that owns it), and only then allocates: a thread
- * never owns more than one shard per machine. Shards live until the
- * machine is destroyed (vmstat_destroy()).
+ * never owns more than one shard per machine.
+ *
+ * When a thread exits, its shards are folded into their machine's
+ * vmstat_retired counts and freed (task_links_exit(), a pthread key
+ * destructor): a machine has one shard per live thread that counted in
+ * it, however many threads came and went. The rest are freed with the
+ * machine (vmstat_destroy()).
  */
 #include <stdlib.h>
 
@@ -27,7 +32,9 @@ _Thread_local struct vmstat_tls gupsim_vmstat_tls;
 /* A shard and the thread that owns it. */
 struct vmstat_shard_owned {
 	struct vmstat_shard shard;
-	unsigned long owner;		/* vmstat_thread_id of the owner */
+	unsigned long owner;		/* task_thread_id() of the owner */
+	struct gupsim *sim;
+	struct task_link link;		/* on the owner's list (task_links lock) */
 };
 
 #define VMSTAT_TLS_SLOTS	8
@@ -35,10 +42,6 @@ struct vmstat_shard_owned {
 /* The per-thread table of recently used machines. */
 static _Thread_local struct vmstat_tls vmstat_tls_table[VMSTAT_TLS_SLOTS];
 static _Thread_local unsigned int vmstat_tls_next;
-
-/* Threads are numbered from 1; a number is never reused. */
-static atomic_long_t vmstat_next_thread_id;
-static _Thread_local unsigned long vmstat_thread_id;
 
 /*
  * Where counts go when no shard can be allocated: they are lost, but the
@@ -77,11 +80,32 @@ static const char *const vmstat_names[GUPSIM_NR_VMSTAT_ITEMS] = {
 	[GUPSIM_NR_BAD_PAGES]		= "gupsim_bad_pages",
 };
 
-static unsigned long vmstat_this_thread(void)
+/*
+ * Thread exit (task_links lock held, on the exiting thread): fold the
+ * shard into its machine and free it. The thread's caches go too, in case
+ * a later destructor counts again.
+ */
+static void vmstat_shard_exit(struct task_link *link)
 {
-	if (unlikely(!vmstat_thread_id))
-		vmstat_thread_id = atomic_long_add_return(1, &vmstat_next_thread_id);
-	return vmstat_thread_id;
+	struct vmstat_shard_owned *owned = container_of(link, struct vmstat_shard_owned, link);
+	struct gupsim *sim = owned->sim;
+	struct vmstat_shard **pp;
+	int i;
+
+	pthread_mutex_lock(&sim->vmstat_lock);
+	for (i = 0; i < GUPSIM_NR_VMSTAT_ITEMS; i++)
+		sim->vmstat_retired[i] += __ao_long_load(&owned->shard.counters[i]);
+	for (pp = &sim->shards; *pp; pp = &(*pp)->next) {
+		if (*pp == &owned->shard) {
+			*pp = owned->shard.next;
+			break;
+		}
+	}
+	sim->nr_shards--;
+	pthread_mutex_unlock(&sim->vmstat_lock);
+	free(owned);
+	memset(vmstat_tls_table, 0, sizeof(vmstat_tls_table));
+	memset(&gupsim_vmstat_tls, 0, sizeof(gupsim_vmstat_tls));
 }
 
 static struct vmstat_shard *vmstat_tls_lookup(unsigned long sim_id)
@@ -107,10 +131,11 @@ static void vmstat_tls_insert(unsigned long sim_id, struct vmstat_shard *shard)
 /* The shard this thread owns in @sim, allocating it on first use. */
 static struct vmstat_shard *vmstat_shard_find_or_add(struct gupsim *sim)
 {
-	unsigned long me = vmstat_this_thread();
+	unsigned long me = task_thread_id();
 	struct vmstat_shard_owned *owned;
 	struct vmstat_shard *s;
 
+	task_links_lock();
 	pthread_mutex_lock(&sim->vmstat_lock);
 	for (s = sim->shards; s; s = s->next) {
 		owned = container_of(s, struct vmstat_shard_owned, shard);
@@ -120,12 +145,17 @@ static struct vmstat_shard *vmstat_shard_find_or_add(struct gupsim *sim)
 	owned = calloc(1, sizeof(*owned));
 	if (owned) {
 		owned->owner = me;
+		owned->sim = sim;
+		owned->link.exit = vmstat_shard_exit;
 		s = &owned->shard;
 		s->next = sim->shards;
 		sim->shards = s;
+		sim->nr_shards++;
+		task_link_add(&owned->link);
 	}
 out:
 	pthread_mutex_unlock(&sim->vmstat_lock);
+	task_links_unlock();
 	return s;
 }
 
@@ -157,10 +187,15 @@ void vmstat_destroy(struct gupsim *sim)
 {
 	struct vmstat_shard *s, *next;
 
+	task_links_lock();
 	pthread_mutex_lock(&sim->vmstat_lock);
 	s = sim->shards;
 	sim->shards = NULL;
+	sim->nr_shards = 0;
+	for (next = s; next; next = next->next)
+		task_link_del(&container_of(next, struct vmstat_shard_owned, shard)->link);
 	pthread_mutex_unlock(&sim->vmstat_lock);
+	task_links_unlock();
 	for (; s; s = next) {
 		next = s->next;
 		free(container_of(s, struct vmstat_shard_owned, shard));
@@ -173,7 +208,7 @@ static void vmstat_fold(struct gupsim *sim, long sums[GUPSIM_NR_VMSTAT_ITEMS])
 	struct vmstat_shard *s;
 	int i;
 
-	memset(sums, 0, sizeof(long) * GUPSIM_NR_VMSTAT_ITEMS);
+	memcpy(sums, sim->vmstat_retired, sizeof(long) * GUPSIM_NR_VMSTAT_ITEMS);
 	for (s = sim->shards; s; s = s->next)
 		for (i = 0; i < GUPSIM_NR_VMSTAT_ITEMS; i++)
 			sums[i] += __ao_long_load(&s->counters[i]);
@@ -192,6 +227,7 @@ unsigned long gupsim_vmstat(struct gupsim *sim, enum gupsim_vmstat_item item)
 	if (!sim || !vmstat_item_valid(item))
 		return 0;
 	pthread_mutex_lock(&sim->vmstat_lock);
+	sum = sim->vmstat_retired[item];
 	for (s = sim->shards; s; s = s->next)
 		sum += __ao_long_load(&s->counters[item]);
 	pthread_mutex_unlock(&sim->vmstat_lock);
