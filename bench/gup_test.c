@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * gup_test: the kernel selftest tools/testing/selftests/mm/gup_test.c
- * (pre-rewrite CLI, ref §9.2) driving a simulated machine instead of the
- * gup_test debugfs module (ref §9.1). Same getopt string, same run
+ * (pre-rewrite CLI, semantics.md §9.2) driving a simulated machine instead of the
+ * gup_test debugfs module (semantics.md §9.1). Same getopt string, same run
  * sequence, same TAP bytes on stdout, same exit codes. What the kernel
  * would print to dmesg (WARN, pr_warn, pr_info, dump_page) goes to stderr.
  *
@@ -331,7 +331,7 @@ int main(int argc, char **argv)
 			s.flags |= MAP_HUGETLB | MAP_ANONYMOUS;
 			s.hugetlb = true;
 			break;
-		default:	/* '?' and the unhandled 'z' (ref §9.2) */
+		default:	/* '?' and the unhandled 'z' (semantics.md §9.2) */
 			ksft_exit_fail_msg("Wrong argument\n");
 		}
 	}

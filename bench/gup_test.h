@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The gup_test UAPI (the kernel's mm/gup_test.h, ref §9.1) and the
+ * The gup_test UAPI (the kernel's mm/gup_test.h, semantics.md §9.1) and the
  * simulated module's entry point. The struct layout and the ioctl numbers
  * are the kernel's, so a dump of the struct reads the same.
  */
@@ -42,7 +42,7 @@ _Static_assert(sizeof(struct gup_test) == 80, "struct gup_test is 80 bytes in th
 #define DUMP_USER_PAGES_TEST	_IOWR('g', 6, struct gup_test)
 
 /*
- * The module's ioctl for commands 1-6 (ref §9.1), acting on @mm, which the
+ * The module's ioctl for commands 1-6 (semantics.md §9.1), acting on @mm, which the
  * calling thread must have adopted with kthread_use_mm(). @gup is both the
  * input and the copied-back output.
  * Returns 0 or a negative errno (-EINVAL, -ENOMEM, -EINTR); a GUP failure

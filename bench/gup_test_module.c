@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * The gup_test kernel module (mm/gup_test.c, CONFIG_GUP_TEST), commands
- * 1-6, re-implemented from ref §9.1 on the gupsim API. The calling thread
+ * 1-6, re-implemented from semantics.md §9.1 on the gupsim API. The calling thread
  * has adopted the process's mm (kthread_use_mm), so the *_fast and plain
  * GUP calls act on it, as they act on current->mm in the ioctl.
  *
@@ -150,7 +150,7 @@ static long gup_call(unsigned int cmd, const struct gup_test *gup, unsigned long
 /*
  * The timed loop. Returns the number of pages obtained; *end is where it
  * stopped. After a short (but positive) call, addr has already moved past
- * the whole requested chunk, so the reported size includes it (ref §9.1).
+ * the whole requested chunk, so the reported size includes it (semantics.md §9.1).
  */
 static unsigned long gup_loop(unsigned int cmd, struct gup_test *gup, struct page **pages,
 			      unsigned long *end)

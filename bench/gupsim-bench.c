@@ -571,7 +571,7 @@ static void fork_case(const char *name, bool pin)
 	copies = gupsim_vmstat(sim, GUPSIM_NR_FORK_PINNED_COPIES);
 	ns = bench_measure(&opts, body_fork, mm, REGION_PAGES);
 	emit(name, 1, 1, ns, floor_1, pin ? "every page pinned: copied" : "COW-shared");
-	/* ref §5.4: each fork copies every pinned page, and only those */
+	/* semantics.md §5.4: each fork copies every pinned page, and only those */
 	copies = gupsim_vmstat(sim, GUPSIM_NR_FORK_PINNED_COPIES) - copies;
 	if (copies != (pin ? forks_done * REGION_PAGES : 0)) {
 		snprintf(msg, sizeof(msg), "%s: %lu forks copied %lu pinned pages", name,

@@ -3,7 +3,7 @@
  * The part of kselftest.h that gup_test uses, reimplemented: the same
  * bytes on stdout and the same exit codes (KSFT_PASS 0, KSFT_FAIL 1,
  * KSFT_SKIP 4). ksft_print_msg() prefixes every call with "# ", which is
- * where the selftest's "us# \n" quirk comes from (ref §9.2).
+ * where the selftest's "us# \n" quirk comes from (semantics.md §9.2).
  * Counters are shared by the test threads, so they are updated under a lock.
  */
 #ifndef GUPSIM_BENCH_KSFT_H

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# Every gup_test invocation of the kernel's run_vmtests.sh (ref §9.2), the
+# Every gup_test invocation of the kernel's run_vmtests.sh (semantics.md §9.2), the
 # default set and the "-a" matrix, run against bench/gup_test: each must
 # exit 0, print the selftest's TAP lines, and leave no WARN in the kernel
 # log (stderr). A few more runs check the error paths and the quirks.
@@ -176,7 +176,7 @@ if run 0 -a -m 8 -j 2 -r 3 -n 64; then
 		fail "gup_test -a -j 2 -r 3: unexpected TAP"
 	fi
 fi
-# a longterm R/W pin of a shared regular file fails (ref §4.5): the ioctl
+# a longterm R/W pin of a shared regular file fails (semantics.md §4.5): the ioctl
 # succeeds and the shortfall shows in the size, with the "us# , truncated" quirk
 if run 0 -L -S -m 4 -n 16 -f "$TMP/file"; then
 	if out_has "# PIN_LONGTERM_BENCHMARK: Time: get:[0-9]+ put:[0-9]+ us# , truncated \(size: 0\)# " &&

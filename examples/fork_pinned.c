@@ -3,8 +3,8 @@
  * fork() with a pinned buffer. A pinned anonymous page is never shared
  * copy-on-write with a child: fork copies it for the child at once, so the
  * device keeps writing into the parent's page and the parent keeps seeing
- * those writes (reference §5.4; measured on a live kernel in
- * shared/oracle/README.md, fork_pinned_4k). Unpinned pages stay shared.
+ * those writes (copy_present_page(), docs/semantics.md §5.4; measured on
+ * a live Linux 6.18 kernel). Unpinned pages stay shared.
  */
 #include <string.h>
 #include "story.h"

@@ -5,7 +5,7 @@
  * no nr_foll_pin_* count. The huge zero folio is an ordinary large folio
  * to GUP: each 4 KiB page pinned adds one to its refcount, its _pincount
  * and nr_foll_pin_acquired (measured on a live kernel: O_DIRECT write from
- * a read-faulted THP region counts 512/512, shared/oracle/README.md).
+ * a read-faulted THP region counts 512/512 on Linux 6.18).
  */
 #include "story.h"
 

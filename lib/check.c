@@ -333,7 +333,7 @@ static void check_free_lists(struct checker *c)
 }
 
 /* acquired - released = pins outstanding, but folio_add_pin() pins are
- * never "acquired" (ref §2.6): they are counted apart. */
+ * never "acquired" (semantics.md §2.6): they are counted apart. */
 static void check_pin_balance(struct checker *c)
 {
 	struct gupsim *sim = c->sim;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Debugging output: WARN reports, bad_page() and dump_page() in the kernel's
- * format (ref §8), and the machine's log stream.
+ * format (semantics.md §8), and the machine's log stream.
  *
  * A report (WARN or bad page) is built as one text, counted, and handed to
  * the machine's warn handler; the default handler prints it to the log
@@ -213,7 +213,7 @@ bool gupsim_warn(struct gupsim *sim, const char *file, int line, const char *fun
 }
 
 /* ------------------------------------------------------------------ */
-/* dump_page (ref §8) */
+/* dump_page (semantics.md §8) */
 
 /* The kernel's page type bytes (page_type >> 24) for the types we model. */
 #define PGTY_buddy	0xf0
@@ -401,7 +401,7 @@ static struct address_space *snap_mapping_word(const struct folio *folio)
 }
 
 /*
- * __dump_folio(): every line of ref §8 step 2 for a consistent snapshot.
+ * __dump_folio(): every line of semantics.md §8 step 2 for a consistent snapshot.
  * The kernel's %#lx prints 0 as "0x0" (glibc's prints "0"): hence 0x%lx.
  */
 static void dump_folio_snapshot(struct dbuf *b, const struct page_snapshot *ps,

@@ -36,9 +36,10 @@ static void pin_sanitizer_report(struct page *page, enum dma_dir dir, size_t len
 
 /*
  * The shared zero page is handed out by R/O pins without any pin being
- * recorded (ref §2.4): a device may read it, never write it. A write to it
- * is reported with or without debug_pins: it needs no shadow count to be
- * seen, and it changes what every zero-page mapping of the machine reads.
+ * recorded (semantics.md §2.4): a device may read it, never write it. A
+ * write to it is reported with or without debug_pins: it needs no shadow
+ * count to be seen, and it changes what every zero-page mapping of the
+ * machine reads.
  */
 static void pin_sanitizer_check(struct page *page, struct folio *folio, enum dma_dir dir,
 				size_t len)

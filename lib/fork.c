@@ -3,7 +3,7 @@
  * fork(): dup_mm() and copy_page_range() (kernel/fork.c, mm/memory.c,
  * mm/hugetlb.c) with the rules for pages that may be pinned for DMA.
  *
- * ref §5.4: an anon page is shared with the child and write-protected in
+ * semantics.md §5.4: an anon page is shared with the child and write-protected in
  * both, unless the parent has MMF_HAS_PINNED, the folio is maybe DMA-pinned
  * and the page is anon-exclusive: then the child gets its own copy at fork
  * time and the parent keeps the pinned page as it was. A PMD-mapped THP
@@ -16,7 +16,7 @@
  * too rather than left to refault in the child: the result is the same
  * mapping of the same page-cache pages, visible at once.
  *
- * ref §5.5: while the page tables of a COW mapping are copied, the
+ * semantics.md §5.5: while the page tables of a COW mapping are copied, the
  * parent's write_protect_seq is odd, so that GUP-fast either sees the
  * count change and backs off, or fork sees its pin and copies.
  *
@@ -43,7 +43,7 @@ static void raw_write_seqcount_end(unsigned long *seq)
 	smp_store_release_ul(seq, READ_ONCE_UL(seq) + 1);
 }
 
-/* ref §3.3 */
+/* semantics.md §3.3 */
 bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *folio)
 {
 	struct mm_struct *mm = vma->vm_mm;
@@ -209,7 +209,7 @@ static long copy_present_ptes(struct copy_ctx *c, pteval_t *dst, pteval_t *src,
 	folio_ref_add(folio, (int)nr);
 	if (folio_test_anon(folio)) {
 		if (folio_try_dup_anon_rmap_ptes(folio, page, (int)nr, c->dst_vma, c->src_vma)) {
-			/* -EBUSY: maybe pinned and exclusive (ref §5.4) */
+			/* -EBUSY: maybe pinned and exclusive (semantics.md §5.4) */
 			folio_ref_add(folio, -(int)nr);
 			if (nr > 1)
 				return copy_present_ptes(c, dst, src, addr, 1);
@@ -394,7 +394,7 @@ static int copy_range(struct copy_ctx *c)
 
 /*
  * copy_page_range(): for a COW mapping, inside an MMU-notifier invalidation
- * of the parent, with write_protect_seq odd (ref §5.5); hugetlb uses
+ * of the parent, with write_protect_seq odd (semantics.md §5.5); hugetlb uses
  * MMU_NOTIFY_CLEAR as the kernel's copy_hugetlb_page_range() does.
  */
 static int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
@@ -463,7 +463,7 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 	if (err)
 		return err;
 	mm->mmap_base = oldmm->mmap_base;
-	/* ref §3.3: MMF_HAS_PINNED is not in MMF_INIT_MASK: not inherited */
+	/* semantics.md §3.3: MMF_HAS_PINNED is not in MMF_INIT_MASK: not inherited */
 	for (struct vm_area_struct *vma = oldmm->mmap; vma; vma = vma->vm_next) {
 		struct vm_area_struct *tmp;
 

@@ -2,7 +2,7 @@
 /*
  * get_user_pages() / pin_user_pages(): argument validation, the mmap-lock
  * driver of the slow path, the FOLL_LONGTERM retry loop and the exported
- * entry points (ref §1.3-§1.6, §4.2, §10, §11).
+ * entry points (semantics.md §1.3-§1.6, §4.2, §10, §11).
  *
  * The page-table side of the slow path is in gup_slow.c and gup_follow.c,
  * the lockless walk in gup_fast.c, long-term migration in migrate.c and the
@@ -35,7 +35,7 @@ void trace_gup(struct mm_struct *mm, const char *name, unsigned long start,
 }
 
 /*
- * ref §1.3: is_valid_gup_args(). The checks run in the kernel's order and
+ * semantics.md §1.3: is_valid_gup_args(). The checks run in the kernel's order and
  * each failure is one WARN. The internal-flag test runs before @to_set is
  * added, so only the caller's own flags can fail it.
  */
@@ -59,7 +59,7 @@ static bool is_valid_gup_args(struct gupsim *sim, struct page **pages, int *lock
 		return false;
 	if (WARN_ON_ONCE(sim, (gup_flags & (FOLL_GET | FOLL_PIN)) && !pages))
 		return false;
-	/* ref §4.6: the 2024 series lifting this is not merged */
+	/* semantics.md §4.6: the 2024 series lifting this is not merged */
 	if (WARN_ON_ONCE(sim, (gup_flags & FOLL_LONGTERM) && (gup_flags & FOLL_PCI_P2PDMA)))
 		return false;
 	*gup_flags_p = gup_flags;
@@ -82,7 +82,7 @@ static struct gupsim *mm_sim_or_null(struct mm_struct *mm)
 }
 
 /* ------------------------------------------------------------------ */
-/* The slow-path driver: ref §1.6 __get_user_pages_locked() */
+/* The slow-path driver: semantics.md §1.6 __get_user_pages_locked() */
 
 /*
  * After the fault handler dropped mmap_lock (UNLOCKABLE): retake it and
@@ -135,7 +135,7 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start, unsigned
 	bool must_unlock = false;
 	long ret, pages_done = 0;
 
-	/* ref §1.6 step 1: before the lock and before MMF_HAS_PINNED */
+	/* semantics.md §1.6 step 1: before the lock and before MMF_HAS_PINNED */
 	if (!nr_pages)
 		return 0;
 
@@ -149,11 +149,11 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start, unsigned
 	}
 	count_vm_event(mm->sim, GUPSIM_NR_GUP_SLOW_CALLS);
 
-	/* ref §3.3: set before any page is grabbed, so failed pins set it too */
+	/* semantics.md §3.3: set before any page is grabbed, so failed pins set it too */
 	if (flags & FOLL_PIN)
 		mm_set_has_pinned_flag(mm);
 
-	/* a pages array means references, even without FOLL_GET (ref §1.6 step 4) */
+	/* a pages array means references, even without FOLL_GET (semantics.md §1.6 step 4) */
 	if (pages && !(flags & FOLL_PIN))
 		flags |= FOLL_GET;
 
@@ -179,14 +179,14 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start, unsigned
 		*locked = 0;
 	}
 
-	/* ref §1.5: failing to get anything means something went wrong */
+	/* semantics.md §1.5: failing to get anything means something went wrong */
 	if (WARN_ON_ONCE(mm->sim, pages_done == 0 && !(flags & FOLL_NOWAIT)))
 		return -EFAULT;
 	return pages_done;
 }
 
 /*
- * ref §4.2: long-term pins re-pin the same range until no pinned folio
+ * semantics.md §4.2: long-term pins re-pin the same range until no pinned folio
  * had to be migrated. The kernel loops without a limit; each round either
  * succeeds or migrates, so gupsim's cap only catches a simulator bug.
  */
@@ -226,7 +226,7 @@ long __gup_longterm_locked(struct mm_struct *mm, unsigned long start, unsigned l
 }
 
 /* ------------------------------------------------------------------ */
-/* Entry points: ref §1.4 (flags added) and §1.3 (what invalid args return) */
+/* Entry points: semantics.md §1.4 (flags added) and §1.3 (what invalid args return) */
 
 long gupsim_get_user_pages_remote(struct mm_struct *mm, unsigned long start,
 				  unsigned long nr_pages, unsigned int gup_flags,
@@ -279,7 +279,7 @@ long gupsim_get_user_pages_unlocked(unsigned long start, unsigned long nr_pages,
 	return ret;
 }
 
-/* The fast variants take an int count; a negative one is sign-extended (ref §1.10). */
+/* The fast variants take an int count; a negative one is sign-extended (semantics.md §1.10). */
 static int gup_fast_entry(const char *name, unsigned long start, int nr_pages,
 			  unsigned int gup_flags, struct page **pages, unsigned int to_set)
 {
@@ -317,7 +317,7 @@ int gupsim_pin_user_pages_fast(unsigned long start, int nr_pages, unsigned int g
 			      FOLL_PIN);
 }
 
-/* ref §1.3: the pin_user_pages* family returns 0, not -EINVAL, on bad args */
+/* semantics.md §1.3: the pin_user_pages* family returns 0, not -EINVAL, on bad args */
 long gupsim_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
 				  unsigned long nr_pages, unsigned int gup_flags,
 				  struct page **pages, int *locked)
@@ -336,7 +336,7 @@ long gupsim_pin_user_pages_remote(struct mm_struct *mm, unsigned long start,
 	return ret;
 }
 
-/* ref §1.4: FOLL_PIN only, no FOLL_TOUCH */
+/* semantics.md §1.4: FOLL_PIN only, no FOLL_TOUCH */
 long gupsim_pin_user_pages(unsigned long start, unsigned long nr_pages,
 			   unsigned int gup_flags, struct page **pages)
 {
@@ -371,7 +371,7 @@ long gupsim_pin_user_pages_unlocked(unsigned long start, unsigned long nr_pages,
 }
 
 /* ------------------------------------------------------------------ */
-/* The mm.h inlines, and the other gup.c users (ref §1.4, §10) */
+/* The mm.h inlines, and the other gup.c users (semantics.md §1.4, §10) */
 
 struct page *gupsim_get_user_page_vma_remote(struct mm_struct *mm, unsigned long addr,
 					     int gup_flags, struct vm_area_struct **vmap)
@@ -402,7 +402,7 @@ bool gupsim_get_user_page_fast_only(unsigned long addr, unsigned int gup_flags,
 }
 
 /*
- * ref §10: one page for a core dump. Holes, the zero pages and pfn-only
+ * semantics.md §10: one page for a core dump. Holes, the zero pages and pfn-only
  * entries come back as NULL. A NULL @locked means the caller holds no lock.
  */
 struct page *gupsim_get_dump_page(unsigned long addr, int *locked)
@@ -421,7 +421,7 @@ struct page *gupsim_get_dump_page(unsigned long addr, int *locked)
 }
 
 /*
- * ref §10: MADV_POPULATE_READ/WRITE. No pages array, so no references;
+ * semantics.md §10: MADV_POPULATE_READ/WRITE. No pages array, so no references;
  * vma_lookup failures are -ENOMEM and VMA check failures -EINVAL.
  */
 long faultin_page_range(struct mm_struct *mm, unsigned long start, unsigned long end,
@@ -448,7 +448,7 @@ static bool vma_permits_fault(struct vm_area_struct *vma, unsigned int fault_fla
 }
 
 /*
- * ref §10: resolve one fault for futex/KVM-style callers, who hold the
+ * semantics.md §10: resolve one fault for futex/KVM-style callers, who hold the
  * mmap lock. No reference is taken.
  */
 int gupsim_fixup_user_fault(struct mm_struct *mm, unsigned long address,
@@ -485,7 +485,7 @@ int gupsim_fixup_user_fault(struct mm_struct *mm, unsigned long address,
 }
 
 /* ------------------------------------------------------------------ */
-/* memfd_pin_folios(): ref §4.7 */
+/* memfd_pin_folios(): semantics.md §4.7 */
 
 /* Pin each distinct folio of [start, end] once; *nr counts them. */
 static int memfd_pin_range(struct file *memfd, long long start, long long end,

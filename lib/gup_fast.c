@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * GUP-fast (ref §6): walk the page tables of current->mm without the mmap
+ * GUP-fast (semantics.md §6): walk the page tables of current->mm without the mmap
  * lock, grab each page with try_grab_folio_fast(), re-check the entry, and
  * stop at the first thing that needs the slow path; the slow path then
  * does the rest of the range. Page tables cannot be freed under the walk:
@@ -32,7 +32,7 @@ static unsigned long level_addr_end(unsigned long addr, unsigned long end, enum 
 }
 
 /*
- * ref §4.5 gup_fast_folio_allowed(): without a VMA, refuse what only the
+ * semantics.md §4.5 gup_fast_folio_allowed(): without a VMA, refuse what only the
  * slow path can judge: a R/W long-term pin of a non-shmem file folio,
  * secretmem, a truncated folio. Runs after the grab and the re-check.
  */
@@ -62,7 +62,7 @@ static bool gup_fast_folio_allowed(struct folio *folio, unsigned int flags)
 	return !reject_file_backed || shmem_mapping(mapping);
 }
 
-/* Keep a grabbed page, unless one of the post-grab checks of ref §6 fails. */
+/* Keep a grabbed page, unless one of the post-grab checks of semantics.md §6 fails. */
 static bool gup_fast_keep(struct gup_fast_walk *w, struct folio *folio, struct page *head,
 			  pteval_t orig, const pteval_t *entry, int refs)
 {
@@ -76,7 +76,7 @@ static bool gup_fast_keep(struct gup_fast_walk *w, struct folio *folio, struct p
 	return true;
 }
 
-/* ref §6 gup_fast_pte_range(): one grab per PTE, no batching across PTEs. */
+/* semantics.md §6 gup_fast_pte_range(): one grab per PTE, no batching across PTEs. */
 static bool gup_fast_pte_range(struct gup_fast_walk *w, pteval_t pmd, const pteval_t *pmdp,
 			       unsigned long addr, unsigned long end)
 {
@@ -108,7 +108,7 @@ static bool gup_fast_pte_range(struct gup_fast_walk *w, pteval_t pmd, const ptev
 }
 
 /*
- * ref §6 gup_fast_pmd_leaf() / gup_fast_pud_leaf(), ref §2.7: one grab of
+ * semantics.md §6 gup_fast_pmd_leaf() / gup_fast_pud_leaf(), semantics.md §2.7: one grab of
  * all the pages of the leaf inside [addr, end), then one page pointer each.
  */
 static bool gup_fast_leaf(struct gup_fast_walk *w, pteval_t orig, const pteval_t *entry,
@@ -150,7 +150,7 @@ static bool gup_fast_pmd_range(struct gup_fast_walk *w, pteval_t pud, unsigned l
 		if (!pte_present(pmd))
 			return false;
 		if (pte_leaf(pmd)) {
-			/* NUMA hinting: the slow path decides (ref §6) */
+			/* NUMA hinting: the slow path decides (semantics.md §6) */
 			if (pte_protnone(pmd) || !gup_fast_leaf(w, pmd, pmdp, PT_PMD, addr, next))
 				return false;
 		} else if (!gup_fast_pte_range(w, pmd, pmdp, addr, next)) {
@@ -231,7 +231,7 @@ static void trace_gup_fast(struct mm_struct *mm, unsigned long start, unsigned l
 }
 
 /*
- * ref §6, §5.5: the lockless walk. A pin reads write_protect_seq first: a
+ * semantics.md §6, §5.5: the lockless walk. A pin reads write_protect_seq first: a
  * fork copying right now (odd) or one that ran during the walk makes us
  * drop everything, and the slow path (which waits for fork's mmap_lock)
  * does the whole range.
@@ -268,7 +268,7 @@ static unsigned long gup_fast(struct mm_struct *mm, unsigned long start, unsigne
 	return w.nr;
 }
 
-/* ref §1.10 gup_fast_fallback() */
+/* semantics.md §1.10 gup_fast_fallback() */
 long gup_fast_fallback(unsigned long start, unsigned long nr_pages, unsigned int gup_flags,
 		       struct page **pages)
 {
@@ -289,7 +289,7 @@ long gup_fast_fallback(unsigned long start, unsigned long nr_pages, unsigned int
 		return -EOVERFLOW;
 	if (end > TASK_SIZE_MAX)
 		return -EFAULT;
-	/* ref §1.10: the kernel has no explicit check; the contract is 0 */
+	/* semantics.md §1.10: the kernel has no explicit check; the contract is 0 */
 	if (!nr_pages)
 		return 0;
 

@@ -2,8 +2,8 @@
 /*
  * follow_page_mask(): look up the page mapped at an address of a VMA and
  * grab it per the FOLL_* flags, under the page-table lock, with the mmap
- * lock held (ref §1.8). NULL means "fault it in"; -EMLINK means "unshare
- * it first" (ref §5.2); other ERR_PTRs end the GUP loop.
+ * lock held (semantics.md §1.8). NULL means "fault it in"; -EMLINK means "unshare
+ * it first" (semantics.md §5.2); other ERR_PTRs end the GUP loop.
  */
 #include "gup_internal.h"
 
@@ -26,7 +26,7 @@ static void folio_mark_accessed(struct folio *folio)
 }
 
 /*
- * ref §1.8 no_page_table(): nothing is mapped. Only a core dump reports
+ * semantics.md §1.8 no_page_table(): nothing is mapped. Only a core dump reports
  * holes that a fault would fill with zeroes, rather than faulting them in.
  */
 static struct page *no_page_table(struct vm_area_struct *vma, unsigned int flags,
@@ -69,7 +69,7 @@ static bool gup_can_follow_protnone(struct vm_area_struct *vma, unsigned int fla
 /*
  * can_follow_write_common(): FOLL_FORCE may write through a R/O entry of a
  * private, never-writable-now VMA once COW has given us an exclusive anon
- * page (ref §1.11). gupsim has no soft-dirty or uffd-wp, so those two
+ * page (semantics.md §1.11). gupsim has no soft-dirty or uffd-wp, so those two
  * conditions never require a fault.
  */
 static bool can_follow_write_common(struct page *page, struct vm_area_struct *vma,
@@ -109,7 +109,7 @@ static struct page *follow_pfn_pte(pteval_t *ptep, pteval_t pte, unsigned int fl
 	return ERR_PTR(-EEXIST);
 }
 
-/* Steps 3-9 of ref §1.8 follow_page_pte(), with the PTE lock held. */
+/* Steps 3-9 of semantics.md §1.8 follow_page_pte(), with the PTE lock held. */
 static struct page *follow_present_pte(struct vm_area_struct *vma, unsigned long address,
 				       pteval_t *ptep, pteval_t pte, unsigned int flags)
 {
@@ -130,7 +130,7 @@ static struct page *follow_present_pte(struct vm_area_struct *vma, unsigned long
 	}
 	folio = page_folio(page);
 
-	/* ref §5.2: a R/O pin must not see a page COW could replace */
+	/* semantics.md §5.2: a R/O pin must not see a page COW could replace */
 	if (!pte_write(pte) && gup_must_unshare(vma, flags, page))
 		return ERR_PTR(-EMLINK);
 
@@ -146,7 +146,7 @@ static struct page *follow_present_pte(struct vm_area_struct *vma, unsigned long
 	return page;
 }
 
-/* ref §1.8 follow_page_pte(): @pmdp held a table when the caller looked. */
+/* semantics.md §1.8 follow_page_pte(): @pmdp held a table when the caller looked. */
 static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long address,
 				    pteval_t *pmdp, pteval_t pmdval, unsigned int flags)
 {
@@ -177,7 +177,7 @@ static struct page *follow_page_pte(struct vm_area_struct *vma, unsigned long ad
 }
 
 /*
- * ref §1.8 follow_huge_pmd() / follow_huge_pud(): a THP, huge zero or
+ * semantics.md §1.8 follow_huge_pmd() / follow_huge_pud(): a THP, huge zero or
  * hugetlb leaf, with its table lock held. One reference or pin is taken
  * here; __get_user_pages() grabs the rest of the leaf in one go.
  */
@@ -297,7 +297,7 @@ static struct page *follow_pud_mask(struct vm_area_struct *vma, unsigned long ad
 }
 
 /*
- * ref §1.8: walk pgd → pud → pmd → pte. *page_mask is set to the leaf's
+ * semantics.md §1.8: walk pgd → pud → pmd → pte. *page_mask is set to the leaf's
  * size in pages minus one for a PMD/PUD leaf, 0 otherwise.
  */
 struct page *follow_page_mask(struct vm_area_struct *vma, unsigned long address,

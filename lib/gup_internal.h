@@ -9,7 +9,7 @@
 
 #include "internal.h"
 
-/* Flags a *_fast caller may end up with (ref §1.10 step 1). */
+/* Flags a *_fast caller may end up with (semantics.md §1.10 step 1). */
 #define GUP_FAST_ALLOWED_FLAGS	(FOLL_WRITE | FOLL_LONGTERM | FOLL_FORCE | FOLL_PIN | \
 				 FOLL_GET | FOLL_FAST_ONLY | FOLL_NOFAULT | \
 				 FOLL_PCI_P2PDMA | FOLL_HONOR_NUMA_FAULT)
@@ -20,7 +20,7 @@
 /*
  * memalloc_pin_save()/restore(): inside the scope the allocator leaves
  * ZONE_MOVABLE and CMA alone, so whatever a long-term pin faults in or
- * migrates to is pinnable (ref §4.2, §4.3).
+ * migrates to is pinnable (semantics.md §4.2, §4.3).
  */
 static inline unsigned int memalloc_pin_save(void)
 {
@@ -38,7 +38,7 @@ static inline void memalloc_pin_restore(unsigned int old)
 	tsk->flags = (tsk->flags & ~PF_MEMALLOC_PIN) | old;
 }
 
-/* vm_fault_to_errno() (ref §1.9) */
+/* vm_fault_to_errno() (semantics.md §1.9) */
 static inline int vm_fault_to_errno(vm_fault_t ret, unsigned int foll_flags)
 {
 	if (ret & VM_FAULT_OOM)

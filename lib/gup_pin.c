@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Pin accounting: the half of mm/gup.c that grabs and releases references
- * and pins on folios (ref §2, §3, §4.1). The page-table side of GUP lives
+ * and pins on folios (semantics.md §2, §3, §4.1). The page-table side of GUP lives
  * in gup.c and gup_fast.c.
  *
  *   small folio:  GET ref += 1        PIN ref += 1024 (GUP_PIN_COUNTING_BIAS)
@@ -9,7 +9,7 @@
  *   zero page:    GET ref += 1        PIN nothing at all
  *   huge zero:    like any large folio (it is not is_zero_folio)
  *
- * nr_foll_pin_acquired/released move by one per page pinned (ref §2.6).
+ * nr_foll_pin_acquired/released move by one per page pinned (semantics.md §2.6).
  */
 #include "internal.h"
 
@@ -59,7 +59,7 @@ int pin_shadow_count(const struct folio *folio)
 
 /* ---- predicates ---- */
 
-/* ref §3.1: exact for large folios; small ones may report false positives. */
+/* semantics.md §3.1: exact for large folios; small ones may report false positives. */
 bool folio_maybe_dma_pinned(struct folio *folio)
 {
 	if (folio_has_pincount(folio))
@@ -67,7 +67,7 @@ bool folio_maybe_dma_pinned(struct folio *folio)
 	return (unsigned int)folio_ref_count(folio) >= GUP_PIN_COUNTING_BIAS;
 }
 
-/* ref §4.1, checked in the kernel's order. */
+/* semantics.md §4.1, checked in the kernel's order. */
 bool folio_is_longterm_pinnable(struct folio *folio)
 {
 	if (get_pageblock_migratetype(&folio->page) == MIGRATE_CMA)
@@ -83,7 +83,7 @@ bool folio_is_longterm_pinnable(struct folio *folio)
 
 /*
  * @refs pins of a small folio in refcount units. The kernel's refcount is a
- * wrapping 32-bit counter (ref §2.5: no upper overflow check); the product
+ * wrapping 32-bit counter (semantics.md §2.5: no upper overflow check); the product
  * is computed modulo 2^32, as the kernel's wrapping arithmetic does, so that
  * a grab and its release stay exact inverses even when they wrap.
  */
@@ -92,7 +92,7 @@ static inline int pin_bias(int refs, unsigned int bias)
 	return (int)((unsigned int)refs * bias);
 }
 
-/* ref §2.2: the slow path's grab; the caller holds a stable reference. */
+/* semantics.md §2.2: the slow path's grab; the caller holds a stable reference. */
 int try_grab_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	if (WARN_ON_ONCE(folio->sim, folio_ref_count(folio) <= 0))
@@ -139,7 +139,7 @@ retry:
 	return folio;
 }
 
-/* ref §2.2: the lockless grab of GUP-fast; may race with freeing. */
+/* semantics.md §2.2: the lockless grab of GUP-fast; may race with freeing. */
 struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flags)
 {
 	struct folio *folio;
@@ -164,7 +164,7 @@ struct folio *try_grab_folio_fast(struct page *page, int refs, unsigned int flag
 		atomic_add(refs, &folio->_pincount);
 	else
 		folio_ref_add(folio, pin_bias(refs, GUP_PIN_COUNTING_BIAS - 1));
-	/* pairs with fork's check of folio_maybe_dma_pinned() (ref §5.5) */
+	/* pairs with fork's check of folio_maybe_dma_pinned() (semantics.md §5.5) */
 	smp_mb__after_atomic();
 	pin_shadow_add(folio, refs);
 	node_stat_mod_folio(folio, GUPSIM_NR_FOLL_PIN_ACQUIRED, refs);
@@ -203,7 +203,7 @@ static void folio_put_refs_u32(struct folio *folio, unsigned int nr)
 	folio_put_refs(folio, (int)nr);
 }
 
-/* ref §2.3: every unpin ends here. Misuse is reported and changes nothing. */
+/* semantics.md §2.3: every unpin ends here. Misuse is reported and changes nothing. */
 void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 {
 	unsigned int drop = (unsigned int)refs;
@@ -233,7 +233,7 @@ void gup_put_folio(struct folio *folio, int refs, unsigned int flags)
 	folio_put_refs_u32(folio, drop);
 }
 
-/* ref §2.3 */
+/* semantics.md §2.3 */
 void folio_add_pin(struct folio *folio)
 {
 	if (is_zero_folio(folio))
@@ -269,7 +269,7 @@ int folio_add_pins(struct folio *folio, unsigned int pins)
 }
 
 /*
- * ref §5.6 (CONFIG_DEBUG_VM, here cfg.debug_pins): a pinned anon page must
+ * semantics.md §5.6 (CONFIG_DEBUG_VM, here cfg.debug_pins): a pinned anon page must
  * be exclusive, or the pin could be lost to a COW.
  */
 void sanity_check_pinned_pages(struct page **pages, unsigned long npages)
@@ -325,7 +325,7 @@ static struct gupsim *pages_sim(struct page **pages, unsigned long npages)
  * pages are one stretch of the machine's memmap, so an entry belongs to
  * @folio iff it points inside that stretch. No struct page is read, so
  * unpinning a THP's 512 entries reads the array, not 512 struct pages
- * (ref §2.3: the grouping only batches the atomics). NULL and other
+ * (semantics.md §2.3: the grouping only batches the atomics). NULL and other
  * machines' pages fall outside the stretch.
  */
 static unsigned long folio_run(struct page **pages, unsigned long i, unsigned long npages,
@@ -352,7 +352,7 @@ static bool folio_holds_pins(struct folio *folio, int pins)
 }
 
 /*
- * The _dirty_lock variants: dirty the folio once per run (ref §2.3), then
+ * The _dirty_lock variants: dirty the folio once per run (semantics.md §2.3), then
  * release. A folio that does not hold the pins is left clean: the unpin
  * WARNs and changes nothing (api.md §9.2).
  */
@@ -382,7 +382,7 @@ static void unpin_pages_common(struct page **pages, unsigned long npages, bool m
 		struct folio *folio;
 		unsigned long nr;
 
-		if (!pages[i]) {	/* NULL entries are skipped (ref §11.11) */
+		if (!pages[i]) {	/* NULL entries are skipped (semantics.md §11.11) */
 			i++;
 			continue;
 		}
@@ -448,7 +448,7 @@ void gupsim_unpin_user_page(struct page *page)
 	gup_put_folio(page_folio(page), 1, FOLL_PIN);
 }
 
-/* Pages must be physically contiguous; walk folio by folio (ref §2.3). */
+/* Pages must be physically contiguous; walk folio by folio (semantics.md §2.3). */
 void gupsim_unpin_user_page_range_dirty_lock(struct page *page, unsigned long npages,
 					     bool make_dirty)
 {
@@ -494,7 +494,7 @@ void gupsim_unpin_user_folio(struct folio *folio, unsigned long npages)
 	gup_put_folio(folio, (int)npages, FOLL_PIN);
 }
 
-/* Runs of identical consecutive pointers are put together (ref §2.3). */
+/* Runs of identical consecutive pointers are put together (semantics.md §2.3). */
 void gupsim_unpin_folios(struct folio **folios, unsigned long nfolios)
 {
 	if (IS_ERR_VALUE(nfolios)) {

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 /*
  * The slow path proper: __get_user_pages() walks the range VMA by VMA,
- * checks each VMA (ref §1.7), looks pages up with follow_page_mask(), faults
- * them in or unshares them (ref §1.9, §5.2, §5.3) and grabs whole PMD/PUD
- * leaves at once (ref §1.6). The caller holds the mmap lock.
+ * checks each VMA (semantics.md §1.7), looks pages up with follow_page_mask(), faults
+ * them in or unshares them (semantics.md §1.9, §5.2, §5.3) and grabs whole PMD/PUD
+ * leaves at once (semantics.md §1.6). The caller holds the mmap lock.
  */
 #include "gup_internal.h"
 
-/* ref §5.2 gup_must_unshare(): may a R/O pin of @page see it replaced by COW? */
+/* semantics.md §5.2 gup_must_unshare(): may a R/O pin of @page see it replaced by COW? */
 bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct page *page)
 {
 	/* only R/O pins: GET never unshares, a write pin needs a writable entry */
@@ -21,7 +21,7 @@ bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct pag
 			return true;	/* GUP-fast: let the slow path decide */
 		return is_cow_mapping(vma->vm_flags);
 	}
-	/* pairs with the barrier of folio_try_share_anon_rmap_*() (ref §5.4) */
+	/* pairs with the barrier of folio_try_share_anon_rmap_*() (semantics.md §5.4) */
 	smp_rmb();
 	return !PageAnonExclusive(page);
 }
@@ -29,7 +29,7 @@ bool gup_must_unshare(struct vm_area_struct *vma, unsigned int flags, struct pag
 /*
  * writable_file_mapping_allowed(): a R/W long-term pin of a file mapping
  * that needs dirty tracking would let the device dirty pages behind the
- * filesystem's back (ref §4.4).
+ * filesystem's back (semantics.md §4.4).
  */
 static bool writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned int gup_flags)
 {
@@ -38,7 +38,7 @@ static bool writable_file_mapping_allowed(struct vm_area_struct *vma, unsigned i
 	return !vma_needs_dirty_tracking(vma);
 }
 
-/* The write half of ref §1.7, rows 6 and 7. */
+/* The write half of semantics.md §1.7, rows 6 and 7. */
 static int check_vma_write(struct vm_area_struct *vma, unsigned int gup_flags)
 {
 	unsigned long vm_flags = vma->vm_flags;
@@ -61,7 +61,7 @@ static int check_vma_write(struct vm_area_struct *vma, unsigned int gup_flags)
 	return 0;
 }
 
-/* ref §1.7 check_vma_flags(): the checks in the kernel's order. */
+/* semantics.md §1.7 check_vma_flags(): the checks in the kernel's order. */
 int check_vma_flags(struct vm_area_struct *vma, unsigned int gup_flags)
 {
 	unsigned long vm_flags = vma->vm_flags;
@@ -132,7 +132,7 @@ static unsigned int gup_fault_flags(unsigned int flags, bool unshare)
 }
 
 /*
- * ref §1.9 faultin_page(): 0 to look again, -EBUSY/-EAGAIN when the lock
+ * semantics.md §1.9 faultin_page(): 0 to look again, -EBUSY/-EAGAIN when the lock
  * was dropped (or NOWAIT would block), else an errno.
  */
 static int faultin_page(struct vm_area_struct *vma, unsigned long address,
@@ -164,7 +164,7 @@ static int faultin_page(struct vm_area_struct *vma, unsigned long address,
 	return 0;
 }
 
-/* The VMA for @start, or an errno (ref §1.6: first page or a VMA boundary). */
+/* The VMA for @start, or an errno (semantics.md §1.6: first page or a VMA boundary). */
 static struct vm_area_struct *gup_next_vma(struct mm_struct *mm, unsigned long start,
 					   unsigned int gup_flags)
 {
@@ -213,7 +213,7 @@ static struct page *gup_one(struct vm_area_struct *vma, unsigned long start,
 }
 
 /*
- * Grab the rest of a PMD/PUD leaf (ref §1.6): the lookup took one
+ * Grab the rest of a PMD/PUD leaf (semantics.md §1.6): the lookup took one
  * reference or pin; the other page_increm - 1 come in one call.
  */
 static int gup_grab_leaf_rest(struct page *page, unsigned long page_increm,
@@ -231,7 +231,7 @@ static int gup_grab_leaf_rest(struct page *page, unsigned long page_increm,
 	return 0;
 }
 
-/* ref §1.6 __get_user_pages(): the number of pages done, or an errno if none. */
+/* semantics.md §1.6 __get_user_pages(): the number of pages done, or an errno if none. */
 long __get_user_pages(struct mm_struct *mm, unsigned long start, unsigned long nr_pages,
 		      unsigned int gup_flags, struct page **pages, int *locked)
 {

@@ -56,7 +56,7 @@ void huge_pmd_set_accessed(struct vm_fault *vmf)
 	pt_unlock(vmf->sim, vmf->pmd);
 }
 
-/* ref §1.8: a protnone PMD in an accessible VMA is a NUMA hint: restore it. */
+/* semantics.md §1.8: a protnone PMD in an accessible VMA is a NUMA hint: restore it. */
 vm_fault_t do_huge_pmd_numa_page(struct vm_fault *vmf)
 {
 	pteval_t entry = (vmf->orig_pmd & ~_PAGE_PROTNONE) |
@@ -102,7 +102,7 @@ static struct folio *alloc_anon_folio_pmd(struct vm_fault *vmf)
 	return folio;
 }
 
-/* ref §2.4: a read fault maps the huge zero folio by a special leaf. */
+/* semantics.md §2.4: a read fault maps the huge zero folio by a special leaf. */
 static vm_fault_t do_huge_zero_pmd(struct vm_fault *vmf, struct folio *zero)
 {
 	pteval_t entry = pfn_pte(page_to_pfn(&zero->page), pmd_leaf_prot(vmf->vma) | _PAGE_SPECIAL);
@@ -143,7 +143,7 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 }
 
 /*
- * ref §2.4 do_huge_zero_wp_pmd(): a write or unshare fault on the huge zero
+ * semantics.md §2.4 do_huge_zero_wp_pmd(): a write or unshare fault on the huge zero
  * PMD allocates a fresh zeroed PMD THP; only if none can be had is the PMD
  * split, and the PTE-level fault then takes a small page.
  */
@@ -182,7 +182,7 @@ static void folio_set_anon_exclusive_all(struct folio *folio)
 }
 
 /*
- * ref §5.3 do_huge_pmd_wp_page(): the huge zero PMD gets a new THP; an
+ * semantics.md §5.3 do_huge_pmd_wp_page(): the huge zero PMD gets a new THP; an
  * exclusive anon THP (or one whose only reference is this mapping) is
  * reused: unshare returns at once, a write makes the PMD writable; anything
  * else is split and handled by the PTE-level fault (VM_FAULT_FALLBACK).
@@ -252,7 +252,7 @@ static void split_huge_pmd_locked(struct vm_area_struct *vma, pteval_t *pmd, pte
 	bool exclusive;
 
 	if (pte_special(old)) {
-		/* ref §2.4: the huge zero folio becomes 512 small zero-page entries */
+		/* semantics.md §2.4: the huge zero folio becomes 512 small zero-page entries */
 		unsigned long zpfn = page_to_pfn(sim->zero_page);
 
 		for (int i = 0; i < HPAGE_PMD_NR; i++)
@@ -263,7 +263,7 @@ static void split_huge_pmd_locked(struct vm_area_struct *vma, pteval_t *pmd, pte
 	/* each PTE holds a reference and a mapcount; the PMD's go after */
 	folio_ref_add(folio, HPAGE_PMD_NR - 1);
 	if (folio_test_anon(folio)) {
-		/* ref §5.1: the PMD mapping's exclusive state (head page) passes
+		/* semantics.md §5.1: the PMD mapping's exclusive state (head page) passes
 		 * to every subpage */
 		exclusive = PageAnonExclusive(&folio->page);
 		for (int i = 0; i < HPAGE_PMD_NR; i++) {

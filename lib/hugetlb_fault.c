@@ -5,7 +5,7 @@
  *
  * A hugetlb folio is always mapped whole, by a PMD (2 MiB) or PUD (1 GiB)
  * leaf holding one reference and one entire mapcount. Anon hugetlb folios
- * keep PageAnonExclusive on the head page only (ref §5.1). Private mappings
+ * keep PageAnonExclusive on the head page only (semantics.md §5.1). Private mappings
  * take new folios from the pool; shared ones map the hugetlbfs page cache.
  * COW reuse is decided by mapcount / exclusive, not by the refcount (ref
  * §10 hugetlb): this is why cow.c's vmsplice cases may leak (XFAIL).
@@ -103,7 +103,7 @@ static vm_fault_t hugetlb_wp(struct hugetlb_fault *hf)
 		folio_mark_dirty(folio);
 		return 0;
 	}
-	/* ref §10: reuse when exclusive or mapped once, whatever the refcount */
+	/* semantics.md §10: reuse when exclusive or mapped once, whatever the refcount */
 	if (folio_test_anon(folio) &&
 	    (PageAnonExclusive(&folio->page) || folio_mapcount(folio) == 1)) {
 		if (!PageAnonExclusive(&folio->page))

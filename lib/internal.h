@@ -53,7 +53,7 @@ enum pageflags {
 	PG_active,
 	PG_reserved,
 	PG_swapbacked,
-	PG_anon_exclusive,	/* per page (head only for hugetlb), ref §5.1 */
+	PG_anon_exclusive,	/* per page (head only for hugetlb), semantics.md §5.1 */
 	PG_large_rmappable,
 	PG_hwpoison,
 	/* page types (the kernel keeps these in page_type) */
@@ -108,7 +108,7 @@ static inline long folio_nr_pages(const struct folio *folio)
 {
 	return 1L << folio_order(folio);
 }
-/* 64-bit rule: every large folio has a _pincount (ref §2.1). */
+/* 64-bit rule: every large folio has a _pincount (semantics.md §2.1). */
 static inline bool folio_has_pincount(const struct folio *folio)
 {
 	return folio_test_large(folio);
@@ -147,7 +147,7 @@ static inline bool folio_test_hugetlb(const struct folio *folio) { return PageFl
 static inline bool folio_test_dirty(const struct folio *folio) { return PageFlag(&folio->page, PG_dirty); }
 static inline bool PageAnonExclusive(const struct page *page)
 {
-	/* hugetlb keeps the flag on the head page only (ref §5.1) */
+	/* hugetlb keeps the flag on the head page only (semantics.md §5.1) */
 	struct folio *folio = page_folio(page);
 
 	if (folio_test_hugetlb(folio))
@@ -186,7 +186,7 @@ typedef unsigned int gfp_t;
 /* current->flags */
 #define PF_MEMALLOC_PIN		0x10000000u	/* allocations avoid MOVABLE and CMA */
 
-/* Pageblocks: migratetype per 2 MiB block (ref §4.1). */
+/* Pageblocks: migratetype per 2 MiB block (semantics.md §4.1). */
 #define pageblock_order		HPAGE_PMD_ORDER
 enum migratetype { MIGRATE_UNMOVABLE, MIGRATE_MOVABLE, MIGRATE_CMA, MIGRATE_ISOLATE };
 

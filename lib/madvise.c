@@ -4,7 +4,7 @@
  *
  * MADV_DONTNEED zaps, MADV_HUGEPAGE / MADV_NOHUGEPAGE / MADV_DONTFORK /
  * MADV_DOFORK change VMA flags (splitting and merging VMAs), and
- * MADV_POPULATE_READ / _WRITE fault pages in through GUP (ref §10,
+ * MADV_POPULATE_READ / _WRITE fault pages in through GUP (semantics.md §10,
  * FOLL_MADV_POPULATE). Pure hints (NORMAL, RANDOM, SEQUENTIAL, WILLNEED,
  * COLD, PAGEOUT, FREE) are accepted and do nothing: gupsim has no swap and
  * no reclaim. Any other advice is -EINVAL.

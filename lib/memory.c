@@ -5,7 +5,7 @@
  * - anonymous faults: the small zero page on read, a new exclusive anon
  *   folio on write, multi-size THP (mTHP) orders where enabled;
  * - write-protect faults (do_wp_page): COW reuse or copy, FAULT_FLAG_UNSHARE
- *   (ref §5.3), write-notify of shared file mappings;
+ *   (semantics.md §5.3), write-notify of shared file mappings;
  * - file faults through the page cache, VM_PFNMAP special entries;
  * - NUMA-hinting (protnone) faults.
  *
@@ -64,7 +64,7 @@ static inline pgoff_t linear_page_index(const struct vm_area_struct *vma, unsign
 }
 
 /* ------------------------------------------------------------------ */
-/* Write-protect faults: reuse or copy (ref §5.3) */
+/* Write-protect faults: reuse or copy (semantics.md §5.3) */
 
 /* Replace a PTE under its lock; the new value is complete before it is seen. */
 static void set_pte_locked(pteval_t *pte, pteval_t entry)
@@ -110,7 +110,7 @@ static bool wp_can_reuse_large_anon_folio(struct folio *folio, struct vm_fault *
 }
 
 /*
- * ref §5.3 wp_can_reuse_anon_folio(): a small folio is reused only if its
+ * semantics.md §5.3 wp_can_reuse_anon_folio(): a small folio is reused only if its
  * one reference is the mapping we are faulting on (ref > 3 is the quick
  * reject; no LRU or swap cache to drain here).
  */
@@ -145,7 +145,7 @@ static vm_fault_t wp_page_reuse(struct vm_fault *vmf)
 }
 
 /*
- * ref §5.3 wp_page_copy(): a new exclusive anon page replaces the old one
+ * semantics.md §5.3 wp_page_copy(): a new exclusive anon page replaces the old one
  * (zeroed for the zero page, copied otherwise). A write maps it dirty and,
  * with VM_WRITE, writable; an unshare maps it read-only and keeps the old
  * soft-dirty bit. The old mapping's mapcount and reference go. Called with
@@ -221,7 +221,7 @@ static vm_fault_t wp_page_shared(struct vm_fault *vmf)
 }
 
 /*
- * ref §5.3 do_wp_page(): a write or unshare fault on a present, read-only
+ * semantics.md §5.3 do_wp_page(): a write or unshare fault on a present, read-only
  * PTE. Called with the PTE locked and equal to orig_pte.
  */
 static vm_fault_t do_wp_page(struct vm_fault *vmf)
@@ -242,7 +242,7 @@ static vm_fault_t do_wp_page(struct vm_fault *vmf)
 		if (!PageAnonExclusive(vmf->page))
 			SetPageAnonExclusive(vmf->page);
 		if (unshare) {
-			/* ref §5.3: exclusive now, and still not writable */
+			/* semantics.md §5.3: exclusive now, and still not writable */
 			pt_unlock(vmf->sim, vmf->pte);
 			count_vm_event(vmf->sim, GUPSIM_NR_COW_REUSES);
 			count_vm_event(vmf->sim, GUPSIM_NR_UNSHARES);
@@ -314,7 +314,7 @@ static struct folio *alloc_anon_folio(struct vm_fault *vmf, unsigned int *orderp
 	return alloc_user_folio(vmf->sim, 0);
 }
 
-/* ref §5.1: a new anon folio is exclusive; every PTE holds a reference. */
+/* semantics.md §5.1: a new anon folio is exclusive; every PTE holds a reference. */
 static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -339,7 +339,7 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	pfn = page_to_pfn(&folio->page);
 
 	/* the kernel maps a new anon page writable and dirty whenever VM_WRITE;
-	 * a forced write (no VM_WRITE) gets it dirty but read-only (ref §1.11) */
+	 * a forced write (no VM_WRITE) gets it dirty but read-only (semantics.md §1.11) */
 	entry = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
 	if (fault_is_write(vmf) || (vma->vm_flags & VM_WRITE))
 		entry = maybe_mkwrite(entry | _PAGE_DIRTY, vma);
@@ -403,7 +403,7 @@ static vm_fault_t finish_file_fault(struct vm_fault *vmf, struct folio *folio, p
 /*
  * Read fault: map the page-cache page. A shared writable mapping gets it
  * writable at once unless it needs dirty tracking (write-notify); a private
- * mapping always read-only, a write then COWs it (ref §5.3).
+ * mapping always read-only, a write then COWs it (semantics.md §5.3).
  */
 static vm_fault_t do_read_fault(struct vm_fault *vmf)
 {
@@ -434,7 +434,7 @@ static vm_fault_t do_shared_fault(struct vm_fault *vmf)
 }
 
 /* Write fault on a private file mapping: a private anon copy of the file
- * page, exclusive (ref §5.3 "file page in a MAP_PRIVATE mapping"). */
+ * page, exclusive (semantics.md §5.3 "file page in a MAP_PRIVATE mapping"). */
 static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 {
 	struct vm_area_struct *vma = vmf->vma;
@@ -469,7 +469,7 @@ static vm_fault_t do_cow_fault(struct vm_fault *vmf)
 
 /*
  * VM_IO | VM_PFNMAP: device pfns mapped by special entries; no struct page
- * reference or mapcount (GUP refuses them, ref §1.11). The file supplies
+ * reference or mapcount (GUP refuses them, semantics.md §1.11). The file supplies
  * the pfn and keeps its own reference on the frame.
  */
 static vm_fault_t do_pfnmap_fault(struct vm_fault *vmf)
@@ -514,7 +514,7 @@ static vm_fault_t do_fault(struct vm_fault *vmf)
 /* The PTE level */
 
 /*
- * ref §1.8, §10 FOLL_HONOR_NUMA_FAULT: a protnone entry in an accessible
+ * semantics.md §1.8, §10 FOLL_HONOR_NUMA_FAULT: a protnone entry in an accessible
  * VMA is a NUMA-hinting entry; the fault restores it (gupsim has one node,
  * so nothing migrates). The write bit is kept, as the kernel keeps it.
  */
@@ -619,7 +619,7 @@ static vm_fault_t __handle_mm_fault(struct vm_fault *vmf)
 /* ------------------------------------------------------------------ */
 /* Entry points */
 
-/* ref §1.9, §5.3 sanitize_fault_flags() */
+/* semantics.md §1.9, §5.3 sanitize_fault_flags() */
 static vm_fault_t sanitize_fault_flags(struct vm_area_struct *vma, unsigned int *flags)
 {
 	if (*flags & FAULT_FLAG_UNSHARE) {
@@ -635,7 +635,7 @@ static vm_fault_t sanitize_fault_flags(struct vm_area_struct *vma, unsigned int 
 /*
  * The access check the CPU's fault handler (access_error) and GUP's
  * check_vma_flags make before the fault: a write needs VM_WRITE, except a
- * FOLL_FORCE write to a COW mapping (ref §1.11); a read needs an accessible
+ * FOLL_FORCE write to a COW mapping (semantics.md §1.11); a read needs an accessible
  * VMA, except a FOLL_FORCE read with VM_MAYREAD (ptrace peek).
  */
 static bool fault_access_error(const struct vm_area_struct *vma, unsigned int flags)

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * FOLL_LONGTERM migration (ref §4.2, §4.3): folios a long-term pin must not
+ * FOLL_LONGTERM migration (semantics.md §4.2, §4.3): folios a long-term pin must not
  * hold (ZONE_MOVABLE, CMA) are unpinned, copied into pinnable memory and
  * their mappings and page-cache slots moved to the copy; the caller then
  * pins the range again.
@@ -180,7 +180,7 @@ static void migrate_folio_state(struct folio *dst, struct folio *src)
 
 	__ao_ulong_fetch_or(&dst->flags, flags);
 	for (long i = 0; i < nr; i++) {
-		/* per page for THP, the head only for hugetlb (ref §5.1) */
+		/* per page for THP, the head only for hugetlb (semantics.md §5.1) */
 		if (PageFlag(folio_page(src, (unsigned long)i), PG_anon_exclusive))
 			SetPageFlag(folio_page(dst, (unsigned long)i), PG_anon_exclusive);
 	}
@@ -293,7 +293,7 @@ int migrate_folio_longterm(struct folio *folio)
 }
 
 /* ------------------------------------------------------------------ */
-/* check_and_migrate_movable_{pages,folios}(): ref §4.3 */
+/* check_and_migrate_movable_{pages,folios}(): semantics.md §4.3 */
 
 struct isolated {
 	struct folio **folios;

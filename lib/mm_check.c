@@ -7,7 +7,7 @@
  *
  * Per entry: it lies inside a VMA of the right kind; a leaf maps a whole
  * folio of its size; a writable entry has VM_WRITE and, for an anon page,
- * PageAnonExclusive (ref §5.2: a writable anon PTE implies exclusive);
+ * PageAnonExclusive (semantics.md §5.2: a writable anon PTE implies exclusive);
  * anon folios belong to the mm's family at the address their index says;
  * file folios sit at their file offset; special entries map the zero
  * pages or pfnmap memory.

@@ -9,7 +9,7 @@
 /* ------------------------------------------------------------------ */
 /* mm_struct */
 
-#define MMF_HAS_PINNED	27	/* bit in mm->flags (ref §3.3) */
+#define MMF_HAS_PINNED	27	/* bit in mm->flags (semantics.md §3.3) */
 
 struct anon_vma {			/* one per fork family (see rmap.c) */
 	atomic_t refcount;
@@ -240,7 +240,7 @@ int fault_in_user(struct mm_struct *mm, unsigned long addr, bool write);
  * gupsim-private fault flag: the fault comes from GUP with FOLL_FORCE
  * (ptrace-style access). VM_READ is then not required, and a write fault is
  * accepted in a COW mapping without VM_WRITE: the page is made exclusive anon
- * and mapped dirty but NOT writable (ref §1.11, §10 FOLL_FORCE).
+ * and mapped dirty but NOT writable (semantics.md §1.11, §10 FOLL_FORCE).
  */
 #define FAULT_FLAG_GUPSIM_FORCE	(1U << 24)
 
@@ -289,7 +289,7 @@ int split_folio(struct folio *folio);
  *   index = address >> PAGE_SHIFT of the folio's first page (anon VMAs have
  *   vm_pgoff = vm_start >> PAGE_SHIFT and never move);
  * - PageAnonExclusive is set on every page of a new anon folio, per page for
- *   THP, on the head for hugetlb (ref §5.1).
+ *   THP, on the head for hugetlb (semantics.md §5.1).
  */
 
 struct anon_vma *anon_vma_alloc(void);
@@ -312,7 +312,7 @@ void folio_add_file_rmap_pmd(struct folio *folio, struct vm_area_struct *vma);
 void folio_remove_rmap_ptes(struct folio *folio, struct page *page, int nr,
 			    struct vm_area_struct *vma);
 void folio_remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma);
-/* fork: -EBUSY if the folio may be pinned and a page is exclusive (ref §5.4) */
+/* fork: -EBUSY if the folio may be pinned and a page is exclusive (semantics.md §5.4) */
 int folio_try_dup_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
 				 struct vm_area_struct *dst, struct vm_area_struct *src);
 int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *dst,
@@ -398,7 +398,7 @@ unsigned int file_hugetlb_order(const struct file *file); /* 0 unless hugetlbfs 
 /* fork.c, mmu_notifier.c, migrate.c, gup.c */
 
 struct mm_struct *dup_mm(struct mm_struct *parent);
-/* ref §3.3: only inside fork's write_protect_seq section (WARNs otherwise). */
+/* semantics.md §3.3: only inside fork's write_protect_seq section (WARNs otherwise). */
 bool folio_needs_cow_for_dma(struct vm_area_struct *vma, struct folio *folio);
 void mmu_notifier_invalidate_range_start(struct mm_struct *mm, unsigned long start,
 					 unsigned long end, enum mmu_notifier_event event);

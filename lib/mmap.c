@@ -565,7 +565,7 @@ unsigned long gupsim_mmap(struct mm_struct *mm, unsigned long addr, size_t len, 
 
 /*
  * populate_vma_page_range() for every VMA of [start, start + len), errors
- * ignored (ref §10): write faults where a write would COW (private and
+ * ignored (semantics.md §10): write faults where a write would COW (private and
  * writable), read faults otherwise; FOLL_FORCE so that anything accessible
  * is populated. VM_IO / VM_PFNMAP VMAs are skipped.
  */

@@ -5,7 +5,7 @@
  *
  * A private writable VMA maps its pages read-only until a write fault
  * decides between reuse and COW. The exception is the kernel's "mprotect
- * optimization" (ref §9.4, cow.c): when write permission comes back, an
+ * optimization" (semantics.md §9.4, cow.c): when write permission comes back, an
  * entry that maps an exclusive anon page becomes writable at once, since
  * no COW could be needed. A shared writable VMA whose file tracks dirty
  * pages only gets writable entries for pages that are dirty already; the

@@ -30,7 +30,7 @@ void folio_get(struct folio *folio)
 /*
  * Drop @refs references. The count is treated as unsigned for the
  * underflow test, so a count that wrapped negative through pin overflow
- * (ref §2.5) still unwinds the way the kernel's does.
+ * (semantics.md §2.5) still unwinds the way the kernel's does.
  */
 /*
  * The zero page and the huge zero folio live as long as the machine; their

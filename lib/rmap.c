@@ -176,7 +176,7 @@ static void __page_set_anon(struct folio *folio, struct vm_area_struct *vma,
  * A freshly allocated folio is mapped for the first time at @address (the
  * address of its first page). A folio of PMD order or more, and every
  * hugetlb folio, is mapped by one PMD/PUD leaf; others by one PTE per page.
- * ref §5.1: a new anon page is exclusive (every page of a THP, the head of
+ * semantics.md §5.1: a new anon page is exclusive (every page of a THP, the head of
  * a hugetlb folio).
  */
 void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
@@ -283,7 +283,7 @@ void folio_remove_rmap_pmd(struct folio *folio, struct vm_area_struct *vma)
 /* fork */
 
 /*
- * folio_needs_cow_for_dma() as fork sees it (ref §3.3): only an mm that
+ * folio_needs_cow_for_dma() as fork sees it (semantics.md §3.3): only an mm that
  * ever pinned can hold pins that fork must respect.
  */
 static bool fork_maybe_pinned(struct vm_area_struct *src, struct folio *folio)
@@ -292,7 +292,7 @@ static bool fork_maybe_pinned(struct vm_area_struct *src, struct folio *folio)
 }
 
 /*
- * ref §5.4: duplicate @nr PTE mappings for the child. If the folio may be
+ * semantics.md §5.4: duplicate @nr PTE mappings for the child. If the folio may be
  * pinned and any of the pages is exclusive, refuse with -EBUSY (the caller
  * copies the page instead); otherwise the pages become shared: exclusive is
  * cleared and the child's mappings counted. References are the caller's.

@@ -14,7 +14,7 @@
  *   SECRETMEM        AS_SECRETMEM             small, unmovable        secretmem_aops
  *   P2PDMA           AS_P2PDMA                ZONE_DEVICE (p2pdma)    -
  *
- * ref §1.7: shmem/tmpfs and hugetlbfs cannot write back, so their shared
+ * semantics.md §1.7: shmem/tmpfs and hugetlbfs cannot write back, so their shared
  * writable mappings need no dirty tracking; disk filesystems (ext4, and
  * fs-DAX on ext4) can, so theirs do.
  *
@@ -246,7 +246,7 @@ bool vma_is_secretmem(const struct vm_area_struct *vma)
 }
 
 /*
- * ref §1.7 vma_needs_dirty_tracking(): shared and writable, and the
+ * semantics.md §1.7 vma_needs_dirty_tracking(): shared and writable, and the
  * filesystem can write back (gupsim models no vm_ops that want
  * write-notify on their own).
  */

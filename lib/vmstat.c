@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Event counters, sharded per (thread, machine) and folded on read, as the
- * kernel's per-cpu vm_event_states are (ref §2.6: nr_foll_pin_* count per
+ * kernel's per-cpu vm_event_states are (semantics.md §2.6: nr_foll_pin_* count per
  * 4 KiB page).
  *
  * The hot path, count_vm_events() in internal.h, touches only the calling

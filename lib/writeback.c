@@ -213,7 +213,7 @@ long gupsim_file_writeback(struct file *file)
 	if (!file)
 		return -EINVAL;
 	mapping = &file->mapping;
-	/* ref §1.7: shmem and hugetlbfs have nothing to write back to */
+	/* semantics.md §1.7: shmem and hugetlbfs have nothing to write back to */
 	if (!(mapping->flags & AS_WRITEBACK))
 		return 0;
 	for (;;) {

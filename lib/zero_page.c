@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The shared zero page and the huge zero folio (ref §2.4).
+ * The shared zero page and the huge zero folio (semantics.md §2.4).
  *
  * The small zero page is mapped by read faults of anonymous memory; a
  * FOLL_PIN on it only pretends (no refcount or vmstat change). The huge

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file folio.h
- * @brief Pages, folios, references and pins (reference §2, §3).
+ * @brief Pages, folios, references and pins (semantics.md §2, §3).
  *
  * Every function here has the kernel's semantics; its kernel name is
  * available through <gupsim/kernel.h>.
@@ -97,7 +97,7 @@ GUPSIM_API unsigned int gupsim_folio_order(const struct folio *folio);
 GUPSIM_API bool gupsim_folio_test_large(const struct folio *folio);
 /**
  * @brief folio_has_pincount(): whether pins are counted exactly in
- * _pincount (reference §2.1).
+ * _pincount (semantics.md §2.1).
  * @param folio the folio
  * @return true for every large folio (the 64-bit rule); false for a small
  * folio, whose pins are folded into _refcount as multiples of 1024, or NULL
@@ -188,7 +188,7 @@ GUPSIM_API void gupsim_folio_put_refs(struct folio *folio, int refs);
 GUPSIM_API bool gupsim_folio_try_get(struct folio *folio);
 /**@}*/
 
-/** @name Pins (reference §2.2, §2.3) */
+/** @name Pins (semantics.md §2.2, §2.3) */
 /**@{*/
 /**
  * @brief try_grab_folio(): grab @p refs references or pins on @p folio
@@ -297,7 +297,7 @@ GUPSIM_API void gupsim_unpin_folios(struct folio **folios, unsigned long nfolios
  *
  * Large folio: _pincount > 0 (exact). Small folio: refcount >= 1024
  * (GUP_PIN_COUNTING_BIAS), so 1024 plain references look like a pin: false
- * positives are possible, false negatives are not (reference §3.1).
+ * positives are possible, false negatives are not (semantics.md §3.1).
  * @param folio the folio
  * @return the predicate; false for NULL
  */
@@ -311,7 +311,7 @@ GUPSIM_API bool gupsim_folio_maybe_dma_pinned(struct folio *folio);
 GUPSIM_API bool gupsim_page_maybe_dma_pinned(struct page *page);
 /**
  * @brief folio_is_longterm_pinnable(): may a FOLL_LONGTERM pin keep this
- * folio where it is (reference §4.1)?
+ * folio where it is (semantics.md §4.1)?
  * @param folio the folio
  * @return false for a folio in a CMA pageblock, an fs-DAX folio or a folio
  * in ZONE_MOVABLE (those must be migrated first, or refused); true for the
@@ -409,7 +409,7 @@ GUPSIM_API bool gupsim_folio_test_anon(const struct folio *folio);
 GUPSIM_API bool gupsim_folio_test_hugetlb(const struct folio *folio);
 /**
  * @brief PageAnonExclusive(): is this anon page mapped by one process only,
- * so that it may be pinned or written without COW (reference §5.1)?
+ * so that it may be pinned or written without COW (semantics.md §5.1)?
  * @param page the page (for hugetlb the head's flag is read)
  * @return the PG_anon_exclusive bit; false for NULL
  */
@@ -439,7 +439,7 @@ GUPSIM_API void gupsim_folio_lock(struct folio *folio);
 GUPSIM_API void gupsim_folio_unlock(struct folio *folio);
 /**
  * @brief dump_page(): print @p page in the kernel's dump_page() format
- * (reference §8: refcount, mapcount, mapping, index, pfn; for a large folio
+ * (semantics.md §8: refcount, mapcount, mapping, index, pfn; for a large folio
  * the head line with its pincount; flags; raw words) to the machine's log
  * stream (gupsim_set_log()).
  * @param page   the page (NULL is ignored)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /**
  * @file gup.h
- * @brief The get_user_pages() / pin_user_pages() family (reference §1, §4, §6).
+ * @brief The get_user_pages() / pin_user_pages() family (semantics.md §1, §4, §6).
  *
  * Signatures, added flags and return conventions are the kernel's. The
  * plain, *_fast and *_unlocked variants act on the calling thread's
@@ -67,7 +67,7 @@ GUPSIM_BEGIN_DECLS
 /**@}*/
 
 /**
- * @name Return convention of every get/pin variant below (reference §1.5)
+ * @name Return convention of every get/pin variant below (semantics.md §1.5)
  * > 0: the number of pages obtained, possibly fewer than @p nr_pages
  * (partial success: the error at the first failing page is dropped; retry
  * from start + ret * PAGE_SIZE to see it); the caller owns pages[0..ret-1]
@@ -215,7 +215,7 @@ GUPSIM_API long gupsim_pin_user_pages_unlocked(unsigned long start, unsigned lon
 /**
  * @brief memfd_pin_folios(): pin the folios of a shmem/memfd or hugetlbfs
  * file in [start, end] (end inclusive), one pin per folio, allocating
- * missing ones and migrating them out of ZONE_MOVABLE/CMA (reference §4.7).
+ * missing ones and migrating them out of ZONE_MOVABLE/CMA (semantics.md §4.7).
  *
  * Each folio counts 1 in nr_foll_pin_acquired; MMF_HAS_PINNED is not set.
  * Release with unpin_folio()/unpin_folios().
@@ -276,7 +276,7 @@ GUPSIM_API bool gupsim_get_user_page_fast_only(unsigned long addr, unsigned int 
 					       struct page **pagep);
 /**
  * @brief folio_needs_cow_for_dma(): must fork copy this folio for the child
- * instead of sharing it (reference §3.3)? Only meaningful while fork copies
+ * instead of sharing it (semantics.md §3.3)? Only meaningful while fork copies
  * the page tables of @p vma's mm.
  * @param vma   the parent's VMA
  * @param folio the folio

@@ -164,7 +164,7 @@ GUPSIM_API void gupsim_mm_put(struct mm_struct *mm);
 GUPSIM_API void gupsim_mm_get(struct mm_struct *mm);
 /**
  * @brief fork(): a child address space copied from @p parent with the
- * kernel's rules (reference §5.4): private anon pages are shared
+ * kernel's rules (semantics.md §5.4): private anon pages are shared
  * copy-on-write and write-protected in both, except a page that may be
  * pinned (the parent has MMF_HAS_PINNED, folio_maybe_dma_pinned() and the
  * page is anon-exclusive): the child gets a copy at once and the parent

@@ -4,7 +4,7 @@
  * @brief /proc/vmstat-style counters of a simulated machine.
  *
  * Counters are sharded per thread and folded on read; nr_foll_pin_* count
- * per 4 KiB page, as the kernel does (reference §2.6).
+ * per 4 KiB page, as the kernel does (semantics.md §2.6).
  */
 #ifndef GUPSIM_VMSTAT_H
 #define GUPSIM_VMSTAT_H

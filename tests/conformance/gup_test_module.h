@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The long-term half of the kernel's gup_test module (reference §9.1), as
+ * The long-term half of the kernel's gup_test module (semantics.md §9.1), as
  * the selftests use it: PIN_LONGTERM_TEST_START pins a range with
  * FOLL_LONGTERM (+ FOLL_WRITE), through pin_user_pages() under the mmap
  * lock or pin_user_pages_fast(), until everything is pinned or a call

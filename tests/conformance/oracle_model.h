@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The live-kernel facts of shared/oracle/README.md (Linux 6.18, measured
- * with gup_probe) that concern the GUP API are tested one scenario line at
- * a time, named after it. The callers are modelled by what they call:
+ * The facts measured on a live kernel (Linux 6.18, with the gup_probe
+ * oracle) that concern the GUP API are tested one scenario line at a
+ * time, named after it. The callers are modelled by what they call:
  *
  * - io_uring buffer registration: pin_user_pages_fast(FOLL_WRITE |
  *   FOLL_LONGTERM); a short pin is undone (-EFAULT); then, if every page

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 /*
- * tools/testing/selftests/mm/cow.c (reference §9.4): the anonymous test
+ * tools/testing/selftests/mm/cow.c (semantics.md §9.4): the anonymous test
  * cases on every memory variant gupsim has (base page, THP, PTE-mapped THP,
  * single PTE of THP, hugetlb), and the non-anonymous ones (zero page, huge
  * zero page, memfd, tmpfile, memfd hugetlb), each named as the selftest
  * prints it, with the kernel's outcome: PASS everywhere, except that the
  * vmsplice() cases leak on hugetlb (XFAIL: hugetlb_wp() reuses by
- * mapcount, not refcount; reference §10).
+ * mapcount, not refcount; semantics.md §10).
  *
  * A forked child is an mm of its own here; "the child does X" is X on the
  * child mm. vmsplice() is a FOLL_GET R/O get_user_pages_fast() whose pages

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * tools/testing/selftests/mm/gup_longterm.c (reference §9.3), row by row:
+ * tools/testing/selftests/mm/gup_longterm.c (semantics.md §9.3), row by row:
  * every case on every backing, named as the selftest names it, with the
  * outcome the kernel gives. The selftest's procedure: a file of one (huge)
  * page, mapped R/W shared or private, written with memset() (private

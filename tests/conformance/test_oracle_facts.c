@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Oracle facts, part (a): io_uring registered buffers (shared/oracle/README.md),
+ * Oracle facts, part (a): io_uring registered buffers (measured on Linux 6.18),
  * one test per scenario line of the live-kernel run, named after it. The
  * model of each caller is in oracle_model.h; part (b)-(d) is
  * test_oracle_facts_paths.c.

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Oracle facts, parts (b)-(d) of shared/oracle/README.md: O_DIRECT and
+ * Oracle facts measured on Linux 6.18, parts (b)-(d): O_DIRECT and
  * process_vm_readv/writev (short-term pins), FOLL_GET users, and fork()
  * with registered buffers. One test per scenario line, named after it.
  */

@@ -63,7 +63,7 @@ int main()
 		return 1;
 	}
 
-	// A pin from C++ through the kernel names (ref §2.2).
+	// A pin from C++ through the kernel names (semantics.md §2.2).
 	struct gupsim *sim = gupsim_create(nullptr);
 	struct folio *folio = sim ? gupsim_folio_alloc(sim, 0, 0) : nullptr;
 	if (!folio) {

@@ -2,7 +2,7 @@
 /*
  * A program written against the *installed* gupsim: create a machine, pin a
  * small and a large folio, unpin them, and check every count on the way
- * (reference §2.2, §2.3, §2.6). Exits non-zero on the first mismatch.
+ * (semantics.md §2.2, §2.3, §2.6). Exits non-zero on the first mismatch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,7 +45,7 @@ int main(void)
 	EXPECT("nr_pages(large)", nr, HPAGE_PMD_NR);
 	EXPECT("free pages after alloc", gupsim_nr_free_pages(sim), free0 - 1 - HPAGE_PMD_NR);
 
-	/* ref §2.2: a small folio's pin adds GUP_PIN_COUNTING_BIAS ... */
+	/* semantics.md §2.2: a small folio's pin adds GUP_PIN_COUNTING_BIAS ... */
 	EXPECT("try_grab_folio(small, 1, FOLL_PIN)", gupsim_try_grab_folio(small, 1, FOLL_PIN), 0);
 	EXPECT("refcount(small)", gupsim_folio_ref_count(small), 1 + GUP_PIN_COUNTING_BIAS);
 	EXPECT("maybe_dma_pinned(small)", gupsim_folio_maybe_dma_pinned(small), 1);
@@ -55,7 +55,7 @@ int main(void)
 	EXPECT("refcount(large)", gupsim_folio_ref_count(large), 1 + nr);
 	EXPECT("pincount(large)", gupsim_folio_pincount(large), nr);
 	EXPECT("maybe_dma_pinned(large)", gupsim_folio_maybe_dma_pinned(large), 1);
-	/* ref §2.6: counted per page. */
+	/* semantics.md §2.6: counted per page. */
 	EXPECT("nr_foll_pin_acquired", gupsim_vmstat(sim, GUPSIM_NR_FOLL_PIN_ACQUIRED) - acq0,
 	       1 + nr);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Bad-input survey, part 1: pages, folios, references and pins (folio.h,
- * reference §2, §3). NULL for every pointer, freed folios (refcount 0, which
+ * semantics.md §2, §3). NULL for every pointer, freed folios (refcount 0, which
  * a struct page still shows), counts that overflow, puts below zero, unpins
  * without pins. Each misuse gives the documented result and changes
  * nothing (docs/api.md §8.8, §9.2).
@@ -141,7 +141,7 @@ static void folio_page_index_out_of_range_is_einval(void **state)
 	bi_expect_warns(state, 0);
 }
 
-/* ref §2.5 / api §9.2: a put below zero WARNs and frees nothing twice. */
+/* semantics.md §2.5 / api §9.2: a put below zero WARNs and frees nothing twice. */
 static void put_below_zero_warns_and_frees_nothing(void **state)
 {
 	struct gupsim *sim = fixture_sim(state);
@@ -228,7 +228,7 @@ static void tail_page_used_as_folio_warns(void **state)
 }
 
 /* try_grab_folio: -EINVAL for refs <= 0 (api §9.11), -ENOMEM + WARN on a
- * freed folio (ref §2.2), nothing for neither GET nor PIN. */
+ * freed folio (semantics.md §2.2), nothing for neither GET nor PIN. */
 static void try_grab_bad_counts_and_freed_folio(void **state)
 {
 	struct gupsim *sim = fixture_sim(state);
@@ -245,7 +245,7 @@ static void try_grab_bad_counts_and_freed_folio(void **state)
 	assert_int_equal(gupsim_try_grab_folio(dead, 1, FOLL_PIN), -ENOMEM);
 	assert_int_equal(gupsim_try_grab_folio(dead, 1, FOLL_GET), -ENOMEM);
 	bi_expect_warns(state, 2);
-	/* unknown flags and neither GET nor PIN: nothing happens (ref §2.2) */
+	/* unknown flags and neither GET nor PIN: nothing happens (semantics.md §2.2) */
 	assert_int_equal(gupsim_try_grab_folio(f, 1, 0), 0);
 	assert_int_equal(gupsim_try_grab_folio(f, 1, 0x80000000u), 0);
 	assert_int_equal(gupsim_folio_ref_count(f), 1);
@@ -255,7 +255,7 @@ static void try_grab_bad_counts_and_freed_folio(void **state)
 }
 
 /*
- * ref §2.5: the refcount is a 32-bit counter that wraps; a huge grab and
+ * semantics.md §2.5: the refcount is a 32-bit counter that wraps; a huge grab and
  * its release are exact inverses, and the next grab of a wrapped folio
  * fails with -ENOMEM and a WARN.
  */
@@ -389,7 +389,7 @@ static void unpin_user_folio_huge_counts_warn_and_change_nothing(void **state)
 	gupsim_folio_put(thp);
 }
 
-/* ref §2.3: unpin_user_pages() and unpin_folios() refuse errno counts. */
+/* semantics.md §2.3: unpin_user_pages() and unpin_folios() refuse errno counts. */
 static void unpin_arrays_refuse_errno_counts(void **state)
 {
 	struct gupsim *sim = fixture_sim(state);
@@ -415,7 +415,7 @@ static void unpin_arrays_refuse_errno_counts(void **state)
 	gupsim_folio_put(f);
 }
 
-/* NULL entries: skipped by unpin_user_pages()/unpin_folios() (ref §2.3);
+/* NULL entries: skipped by unpin_user_pages()/unpin_folios() (semantics.md §2.3);
  * refused as a whole by the dirtying variant, where the kernel crashes. */
 static void unpin_arrays_with_null_entries(void **state)
 {
@@ -486,7 +486,7 @@ static void unpin_freed_folio_warns_and_changes_nothing(void **state)
 }
 
 /*
- * folio_add_pin() on a folio that holds no pin WARNs (ref §2.3); on a freed
+ * folio_add_pin() on a folio that holds no pin WARNs (semantics.md §2.3); on a freed
  * folio it must also leave the free memory alone, or the next unpin would
  * free it a second time.
  */

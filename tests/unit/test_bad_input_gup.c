@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * Bad-input survey, part 4: the get_user_pages()/pin_user_pages() family
- * (gup.h, reference §1, §4.7, §10). Invalid flag combinations WARN once and
- * return -EINVAL (0 for the three pin_user_pages wrappers, ref §1.3);
+ * (gup.h, semantics.md §1, §4.7, §10). Invalid flag combinations WARN once and
+ * return -EINVAL (0 for the three pin_user_pages wrappers, semantics.md §1.3);
  * counts that overflow give the fast path's -EOVERFLOW/-EFAULT (§1.10);
  * ranges with holes give -EFAULT or a partial count (§1.5); and nothing is
  * grabbed, pinned, faulted in or counted by a call that fails.
@@ -96,7 +96,7 @@ static void before_assert(void **state, const struct before *b)
 	assert_int_equal(gupsim_mm_has_pinned(fx_mm(state)), b->pinned);
 }
 
-/* The checks of is_valid_gup_args(), in the kernel's order (ref §1.3). */
+/* The checks of is_valid_gup_args(), in the kernel's order (semantics.md §1.3). */
 static void invalid_flag_combinations(void **state)
 {
 	unsigned long a = fx_anon(state);
@@ -150,7 +150,7 @@ static void invalid_flag_combinations(void **state)
 	before_assert(state, &b);
 }
 
-/* ref §1.10 step 1: the fast path takes only nine flags. */
+/* semantics.md §1.10 step 1: the fast path takes only nine flags. */
 static void fast_path_refuses_other_flags(void **state)
 {
 	static const unsigned int refused[] = {
@@ -175,7 +175,7 @@ static void fast_path_refuses_other_flags(void **state)
 }
 
 /*
- * ref §1.10: a negative count is sign-extended; start + len overflowing
+ * semantics.md §1.10: a negative count is sign-extended; start + len overflowing
  * is -EOVERFLOW, an end beyond the user address space -EFAULT. A pin call
  * sets MMF_HAS_PINNED before these checks (§3.3).
  */
@@ -229,7 +229,7 @@ static void slow_path_counts_and_holes(void **state)
 	gupsim_mmap_read_unlock(mm);
 	assert_int_equal(gupsim_get_user_pages_unlocked(a, 0, pages, 0), 0);
 	assert_int_equal(gupsim_pin_user_pages_unlocked(a, 0, pages, 0), 0);
-	/* ref §1.6 step 1: nothing happened, not even MMF_HAS_PINNED */
+	/* semantics.md §1.6 step 1: nothing happened, not even MMF_HAS_PINNED */
 	before_assert(state, &b);
 
 	gupsim_mmap_read_lock(mm);
@@ -319,7 +319,7 @@ static void get_user_page_vma_remote_bad_arguments(void **state)
 	before_assert(state, &b);
 }
 
-/* get_dump_page(): holes and never-touched memory are NULL (ref §10). */
+/* get_dump_page(): holes and never-touched memory are NULL (semantics.md §10). */
 static void get_dump_page_holes(void **state)
 {
 	struct mm_struct *mm = fx_mm(state);

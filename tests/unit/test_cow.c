@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
-/* ref §5.3: write-protect faults, COW reuse and copy, FAULT_FLAG_UNSHARE. */
+/* semantics.md §5.3: write-protect faults, COW reuse and copy, FAULT_FLAG_UNSHARE. */
 #include "fault_test.h"
 
 #define BASE	0x40000000UL
 
 /*
- * What fork does to one anon page (ref §5.4, unpinned case): the child maps
+ * What fork does to one anon page (semantics.md §5.4, unpinned case): the child maps
  * the same page, both entries read-only, the page no longer exclusive.
  */
 static void share_page(struct mm_struct *src, struct mm_struct *dst, unsigned long addr)
@@ -87,7 +87,7 @@ static void cow_copies_shared_page(void **state)
 	assert_int_equal(read_byte(mm2, BASE + 1), 0);
 	assert_int_equal(VMSTAT(f->sim, COW_COPIES), 1);
 
-	/* ref §5.3: the last user reuses the page (ref == 1), now exclusive */
+	/* semantics.md §5.3: the last user reuses the page (ref == 1), now exclusive */
 	write_byte(mm2, BASE + 2, 0x33);
 	assert_ptr_equal(folio_at(mm2, BASE), old);
 	assert_true(PageAnonExclusive(&old->page));
@@ -98,7 +98,7 @@ static void cow_copies_shared_page(void **state)
 	gupsim_mm_put(mm2);
 }
 
-/* ref §5.3: a small page with any extra reference (GUP, a pin) is copied. */
+/* semantics.md §5.3: a small page with any extra reference (GUP, a pin) is copied. */
 static void cow_copies_page_with_extra_reference(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -118,7 +118,7 @@ static void cow_copies_page_with_extra_reference(void **state)
 	folio_put(folio);
 }
 
-/* ref §5.3: unshare gives an exclusive copy but leaves the PTE read-only. */
+/* semantics.md §5.3: unshare gives an exclusive copy but leaves the PTE read-only. */
 static void unshare_copies_and_keeps_pte_readonly(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -143,7 +143,7 @@ static void unshare_copies_and_keeps_pte_readonly(void **state)
 	gupsim_mm_put(mm2);
 }
 
-/* ref §5.3 table: a previously shared page whose other user went is marked
+/* semantics.md §5.3 table: a previously shared page whose other user went is marked
  * exclusive in place by the unshare fault, no copy. */
 static void unshare_reuses_previously_shared_page(void **state)
 {
@@ -163,7 +163,7 @@ static void unshare_reuses_previously_shared_page(void **state)
 	assert_int_equal(VMSTAT(f->sim, COW_COPIES), 0);
 }
 
-/* ref §1.11, §2.4: unshare of the zero page gives a new zeroed page, R/O. */
+/* semantics.md §1.11, §2.4: unshare of the zero page gives a new zeroed page, R/O. */
 static void unshare_of_zero_page_allocates_zeroed(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -180,7 +180,7 @@ static void unshare_of_zero_page_allocates_zeroed(void **state)
 	assert_int_equal(VMSTAT(f->sim, UNSHARES), 1);
 }
 
-/* ref §5.3: unshare only applies to COW mappings; a shared one just reads. */
+/* semantics.md §5.3: unshare only applies to COW mappings; a shared one just reads. */
 static void unshare_is_dropped_on_shared_mapping(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -198,7 +198,7 @@ static void unshare_is_dropped_on_shared_mapping(void **state)
 	gupsim_file_put(file);
 }
 
-/* ref §5.3: a file page in a MAP_PRIVATE mapping is unshared to an anon copy. */
+/* semantics.md §5.3: a file page in a MAP_PRIVATE mapping is unshared to an anon copy. */
 static void unshare_of_private_file_page_copies(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -343,7 +343,7 @@ static struct mm_struct *fork_mm(struct mm_struct *parent)
 	return child;
 }
 
-/* ref §5.4, §9.4 "Basic COW after fork()": neither side sees the other's writes. */
+/* semantics.md §5.4, §9.4 "Basic COW after fork()": neither side sees the other's writes. */
 static void cow_after_fork_in_both_directions(void **state)
 {
 	struct mm_fixture *f = F(state);

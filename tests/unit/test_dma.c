@@ -192,7 +192,7 @@ static void sanitizer_zero_page_read_ok_write_reported(void **state)
 	unsigned long before = reports(state);
 	char zeros[8] = { 0 }, buf[8];
 
-	/* a R/O pin of the zero page records no pin (ref §2.4) */
+	/* a R/O pin of the zero page records no pin (semantics.md §2.4) */
 	assert_int_equal(gupsim_try_grab_folio(page_folio(zero), 1, FOLL_PIN), 0);
 	assert_int_equal(gupsim_dma_read(zero, 0, buf, 8), 8);
 	assert_int_equal(reports(state), before);

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* dump_page() in the kernel's format (ref §8), compared line by line. */
+/* dump_page() in the kernel's format (semantics.md §8), compared line by line. */
 #include "helpers.h"
 #include <stdio.h>
 #include <stdlib.h>

@@ -117,7 +117,7 @@ static void write_to_readonly_vma_is_sigsegv(void **state)
 	assert_int_equal(VMSTAT(f->sim, FAULT_ANON), 0);
 }
 
-/* ref §1.11: FOLL_FORCE write to a R/O private VMA: exclusive, dirty, R/O. */
+/* semantics.md §1.11: FOLL_FORCE write to a R/O private VMA: exclusive, dirty, R/O. */
 static void forced_write_to_readonly_private_vma(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -156,7 +156,7 @@ static void forced_write_to_untouched_readonly_vma(void **state)
 	assert_int_equal(VMSTAT(f->sim, FAULT_ANON), 1);
 }
 
-/* ref §1.11: write to a R/O shared VMA with FORCE is -EFAULT (not COW). */
+/* semantics.md §1.11: write to a R/O shared VMA with FORCE is -EFAULT (not COW). */
 static void forced_write_to_readonly_shared_vma_fails(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -171,7 +171,7 @@ static void forced_write_to_readonly_shared_vma_fails(void **state)
 	gupsim_file_put(file);
 }
 
-/* ref §1.9, §5.3: WRITE together with UNSHARE is a WARN and SIGSEGV. */
+/* semantics.md §1.9, §5.3: WRITE together with UNSHARE is a WARN and SIGSEGV. */
 static void write_with_unshare_warns(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -185,7 +185,7 @@ static void write_with_unshare_warns(void **state)
 	f->warns.count = 0;
 }
 
-/* ref §5.3: a none PTE with UNSHARE is a read fault (the zero page). */
+/* semantics.md §5.3: a none PTE with UNSHARE is a read fault (the zero page). */
 static void unshare_on_none_pte_is_a_read_fault(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -213,7 +213,7 @@ static void prot_none_vma_faults_fail_unless_forced(void **state)
 	assert_int_equal(fault(f->mm, BASE, 0), VM_FAULT_SIGSEGV);
 	assert_int_equal(fault(f->mm, BASE, FAULT_FLAG_WRITE), VM_FAULT_SIGSEGV);
 	assert_int_equal(gupsim_read(f->mm, BASE, &e, 1), -EFAULT);
-	/* ref §1.11: a forced read with VM_MAYREAD maps a protnone entry */
+	/* semantics.md §1.11: a forced read with VM_MAYREAD maps a protnone entry */
 	assert_int_equal(fault(f->mm, BASE, FAULT_FLAG_GUPSIM_FORCE), 0);
 	e = pte_at(f->mm, BASE);
 	assert_true(pte_protnone(e));
@@ -221,7 +221,7 @@ static void prot_none_vma_faults_fail_unless_forced(void **state)
 	assert_int_equal(pte_pfn(e), page_to_pfn(gupsim_zero_page(f->sim)));
 }
 
-/* ref §1.8 FOLL_HONOR_NUMA_FAULT: a protnone entry in an accessible VMA is a
+/* semantics.md §1.8 FOLL_HONOR_NUMA_FAULT: a protnone entry in an accessible VMA is a
  * NUMA hint; the fault restores it in place. */
 static void numa_hint_fault_restores_entry(void **state)
 {
@@ -295,7 +295,7 @@ static void private_file_read_maps_page_cache_readonly(void **state)
 	gupsim_file_put(file);
 }
 
-/* ref §5.3: a write to a MAP_PRIVATE file page gets a private anon copy. */
+/* semantics.md §5.3: a write to a MAP_PRIVATE file page gets a private anon copy. */
 static void private_file_write_cows_to_anon(void **state)
 {
 	struct mm_fixture *f = F(state);

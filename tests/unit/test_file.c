@@ -338,7 +338,7 @@ static void vma_predicates_follow_the_mapping(void **state)
 	struct file *sec = create(state, GUPSIM_FILE_SECRETMEM, PAGE_SIZE);
 	struct vm_area_struct v;
 
-	/* ref §1.7: shared + writable + a filesystem that writes back */
+	/* semantics.md §1.7: shared + writable + a filesystem that writes back */
 	fake_vma(&v, reg, VM_READ | VM_WRITE | VM_SHARED | VM_MAYWRITE | VM_MAYSHARE);
 	assert_true(vma_needs_dirty_tracking(&v));
 	v.vm_flags &= ~VM_WRITE;

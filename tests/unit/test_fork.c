@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fork() (ref §5.4, §5.5, oracle fork_pinned_4k): COW in both directions,
+ * fork() (semantics.md §5.4, §5.5, oracle fork_pinned_4k): COW in both directions,
  * eager copies of pinned exclusive pages, MADV_DONTFORK, MMF_HAS_PINNED
  * not inherited, write_protect_seq odd while the tables are copied, and a
  * teardown that returns every page. Large folios: test_fork_huge.c.
@@ -163,7 +163,7 @@ static void pfnmap_entries_are_copied_as_is(void **state)
 	gupsim_file_put(dev);
 }
 
-/* ---- pinned pages (ref §5.4, oracle fork_pinned_4k) ---- */
+/* ---- pinned pages (semantics.md §5.4, oracle fork_pinned_4k) ---- */
 
 static void fork_copies_pinned_exclusive_page(void **state)
 {
@@ -226,7 +226,7 @@ static void pinned_page_of_mm_that_never_pinned_is_shared(void **state)
 
 	put_str(parent, addr, "x");
 	folio = page_folio(gupsim_follow_page(parent, addr));
-	/* pinned, but MMF_HAS_PINNED was never set (ref §3.3) */
+	/* pinned, but MMF_HAS_PINNED was never set (semantics.md §3.3) */
 	assert_int_equal(gupsim_try_grab_folio(folio, 1, FOLL_PIN), 0);
 	assert_false(gupsim_mm_has_pinned(parent));
 	child = gupsim_fork(parent);
@@ -288,7 +288,7 @@ static void dontfork_ranges_are_absent_in_child(void **state)
 	gupsim_mm_put(parent);
 }
 
-/* ---- write_protect_seq (ref §5.5) ---- */
+/* ---- write_protect_seq (semantics.md §5.5) ---- */
 
 struct seq_watch {
 	struct mmu_notifier mn;

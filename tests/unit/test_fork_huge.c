@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * fork() of large folios (ref §5.4, oracle fork_pinned_thp and
+ * fork() of large folios (semantics.md §5.4, oracle fork_pinned_thp and
  * fork_unpinned_thp): a pinned PMD THP is split in the parent and copied
  * page by page, an unpinned one shared by PMD; PTE-mapped mTHP folios are
  * duplicated as a batch or copied page by page; the huge zero PMD is

@@ -365,7 +365,7 @@ static void null_mm_is_invalid(void **state)
 	assert_false(gupsim_mm_has_pinned(fx->mm));
 }
 
-/* get_user_page_vma_remote(): FOLL_NOWAIT is a WARN and -EINVAL (ref §1.4). */
+/* get_user_page_vma_remote(): FOLL_NOWAIT is a WARN and -EINVAL (semantics.md §1.4). */
 static void vma_remote_refuses_nowait(void **state)
 {
 	struct gup_fx *fx = FX(state);

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * GUP-fast (reference §6, §2.7, §4.5, §5.5): what the lockless walk grabs
+ * GUP-fast (semantics.md §6, §2.7, §4.5, §5.5): what the lockless walk grabs
  * by itself, when it bails, and that the slow path then does the rest.
  */
 #include "gup_fixture.h"

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The slow path, rule by rule: reference §1.5-§1.9, §2.4, §5.2, §5.3, §10.
+ * The slow path, rule by rule: semantics.md §1.5-§1.9, §2.4, §5.2, §5.3, §10.
  * Every test asserts exact counts before and after (refcount, pincount,
  * nr_foll_pin_*), and the fixture's teardown checks that no page leaked.
  */

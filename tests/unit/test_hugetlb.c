@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* hugetlb faults: pool folios, PMD leaves, COW by mapcount (ref §5.1, §10). */
+/* hugetlb faults: pool folios, PMD leaves, COW by mapcount (semantics.md §5.1, §10). */
 #include "fault_test.h"
 
 #define BASE	0x40000000UL
@@ -40,7 +40,7 @@ static void hugetlb_write_fault_maps_pool_folio(void **state)
 	assert_int_equal(folio_ref_count(folio), 1);
 	assert_int_equal(folio_mapcount(folio), 1);
 	assert_int_equal(raw_entire_mapcount(folio), 1);
-	/* ref §5.1: the flag lives on the head page only */
+	/* semantics.md §5.1: the flag lives on the head page only */
 	assert_true(PageFlag(&folio->page, PG_anon_exclusive));
 	assert_false(PageFlag(folio_page(folio, 3), PG_anon_exclusive));
 	assert_true(PageAnonExclusive(folio_page(folio, 3)));
@@ -137,7 +137,7 @@ static void hugetlb_cow_copies_shared_folio_from_pool(void **state)
 	gupsim_mm_put(mm2);
 }
 
-/* ref §10: hugetlb reuse is decided by mapcount, not by the refcount, so an
+/* semantics.md §10: hugetlb reuse is decided by mapcount, not by the refcount, so an
  * extra reference (vmsplice, FOLL_GET) does not prevent it. */
 static void hugetlb_reuse_ignores_extra_references(void **state)
 {
@@ -247,7 +247,7 @@ static void hugetlbfs_private_write_copies(void **state)
 	gupsim_file_put(file);
 }
 
-/* ref §10: after fork the parent's write copies from the pool; the child,
+/* semantics.md §10: after fork the parent's write copies from the pool; the child,
  * now the only mapper, reuses by mapcount. */
 static void hugetlb_cow_after_fork(void **state)
 {

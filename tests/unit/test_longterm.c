@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * FOLL_LONGTERM (reference §4): pins of ZONE_MOVABLE and CMA folios are
+ * FOLL_LONGTERM (semantics.md §4): pins of ZONE_MOVABLE and CMA folios are
  * dropped, the folios migrated with their contents and mappings, and the
  * range pinned again; fsdax, dirty-tracked files and P2PDMA have their own
  * answers; memfd_pin_folios() pins one per folio (§4.7).

@@ -168,7 +168,7 @@ static void populate_faults_in_without_references(void **state)
 		assert_int_equal(folio_ref_count(folio), 1);	/* only the mapping's */
 	}
 	assert_ptr_equal(gupsim_follow_page(mm, a), sim->zero_page);
-	/* ref §10: no VMA -ENOMEM, VMA check failure -EINVAL */
+	/* semantics.md §10: no VMA -ENOMEM, VMA check failure -EINVAL */
 	assert_int_equal(gupsim_madvise(mm, a + 3 * P, 2 * P, MADV_POPULATE_READ), -ENOMEM);
 	assert_int_equal(gupsim_madvise(mm, r, 2 * P, MADV_POPULATE_WRITE), -EINVAL);
 	assert_int_equal(gupsim_madvise(mm, n, P, MADV_POPULATE_READ), -EINVAL);

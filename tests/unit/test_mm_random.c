@@ -212,7 +212,7 @@ static void check_all(struct rnd_ctx *c)
 
 /*
  * The same with a forked child and pins: each step acts on the parent or
- * the child; fork (copying maybe-pinned pages, ref §5.4), long-term pins
+ * the child; fork (copying maybe-pinned pages, semantics.md §5.4), long-term pins
  * that migrate out of ZONE_MOVABLE, and munmap of pinned pages all take
  * part. Pins are dropped before each check, so refcounts are exact there.
  */

@@ -2,7 +2,7 @@
 /*
  * mprotect(2): errnos, VMA split and merge, the entries rewritten: write
  * permission removed, protnone and back, and the "mprotect optimization"
- * that makes exclusive anon pages writable at once (ref §9.4).
+ * that makes exclusive anon pages writable at once (semantics.md §9.4).
  */
 #include "mm_helpers.h"
 
@@ -121,7 +121,7 @@ static void adding_write_upgrades_exclusive_anon_only(void **state)
 	install_file(mm, r, reg, 0, false);
 	install_file(mm, r + P, reg, 1, true);
 	assert_int_equal(gupsim_mprotect(mm, a, 3 * P, PROT_READ | PROT_WRITE), 0);
-	/* ref §9.4 "mprotect() optimization": no COW can be needed */
+	/* semantics.md §9.4 "mprotect() optimization": no COW can be needed */
 	assert_true(pte_write(pte_at(mm, a)));
 	/* a shared anon page and the zero page wait for their write fault */
 	assert_false(pte_write(pte_at(mm, a + P)));

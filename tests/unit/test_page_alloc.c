@@ -185,7 +185,7 @@ static void zero_page_and_huge_zero_folio(void **state)
 	assert_non_null(hz);
 	assert_ptr_equal(hz, gupsim_huge_zero_folio(sim));
 	assert_true(gupsim_is_huge_zero_folio(hz));
-	assert_false(gupsim_is_zero_folio(hz));	/* ref §2.4: not is_zero_folio */
+	assert_false(gupsim_is_zero_folio(hz));	/* semantics.md §2.4: not is_zero_folio */
 	assert_int_equal(gupsim_folio_order(hz), HPAGE_PMD_ORDER);
 	memset(buf, 0, sizeof(buf));
 	assert_memory_equal(gupsim_page_address(zp), buf, sizeof(buf));

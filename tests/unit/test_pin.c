@@ -39,7 +39,7 @@ static void pin_large_folio_adds_one_ref_and_one_pincount(void **state)
 	assert_int_equal(gupsim_try_grab_folio(f, 512, FOLL_PIN), 0);
 	assert_int_equal(gupsim_folio_ref_count(f), 1 + 512);
 	assert_int_equal(gupsim_folio_pincount(f), 512);
-	assert_int_equal(ACQ(sim), 512);	/* per 4 KiB page, ref §2.6 */
+	assert_int_equal(ACQ(sim), 512);	/* per 4 KiB page, semantics.md §2.6 */
 	gupsim_unpin_user_folio(f, 512);
 	assert_int_equal(gupsim_folio_pincount(f), 0);
 	assert_int_equal(gupsim_folio_ref_count(f), 1);
@@ -143,7 +143,7 @@ static void folio_add_pin_is_not_counted(void **state)
 	gupsim_unpin_folio(small);
 	gupsim_unpin_folio(large);
 	gupsim_unpin_folio(large);
-	/* ref §2.6: released exceeds acquired by one per folio_add_pin */
+	/* semantics.md §2.6: released exceeds acquired by one per folio_add_pin */
 	assert_int_equal(REL(sim), 4);
 	assert_int_equal(fixture_warns(state)->count, 0);
 	gupsim_folio_put(small);
@@ -178,7 +178,7 @@ static void maybe_dma_pinned_false_positive_at_1024_refs(void **state)
 {
 	struct folio *small = alloc(state, 0), *large = alloc(state, 2);
 
-	/* ref 1 + 1023 plain references = 1024: "maybe pinned" (ref §3.1) */
+	/* ref 1 + 1023 plain references = 1024: "maybe pinned" (semantics.md §3.1) */
 	for (int i = 0; i < 1022; i++)
 		gupsim_folio_get(small);
 	assert_false(gupsim_folio_maybe_dma_pinned(small));
@@ -255,7 +255,7 @@ static void small_page_pin_overflow_is_refused(void **state)
 	struct folio *f = alloc(state, 0);
 	long n = 0;
 
-	/* 2^21 pins of 1024 wrap a 32-bit count; then grabs fail (ref §2.5) */
+	/* 2^21 pins of 1024 wrap a 32-bit count; then grabs fail (semantics.md §2.5) */
 	while (gupsim_try_grab_folio(f, 1, FOLL_PIN) == 0)
 		n++;
 	assert_int_equal(n, 2097152);

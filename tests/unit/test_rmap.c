@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * Reverse mapping: the mapcount conventions of mm_internal.h, the fork
- * duplication rule (ref §5.4), rmap_walk() over anon families and file
+ * duplication rule (semantics.md §5.4), rmap_walk() over anon families and file
  * mappings, zap, and the mm_check() consistency checker.
  */
 #include <pthread.h>
@@ -64,7 +64,7 @@ static void new_pmd_folio_is_mapped_by_one_leaf(void **state)
 	assert_int_equal(atomic_read(&folio->_nr_pages_mapped), 0);
 	assert_int_equal(page_mapcount(folio_page(folio, 100)), 1);
 	assert_int_equal(atomic_read(&folio_page(folio, 100)->_mapcount), -1);
-	/* ref §5.1 and the conventions: every page of a THP is exclusive */
+	/* semantics.md §5.1 and the conventions: every page of a THP is exclusive */
 	for (long i = 0; i < HPAGE_PMD_NR; i++)
 		assert_true(raw_exclusive(folio, i));
 	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
@@ -144,7 +144,7 @@ static void pmd_mappings_count_per_folio(void **state)
 	gupsim_file_put(file);
 }
 
-/* ---- fork (ref §5.4) ---- */
+/* ---- fork (semantics.md §5.4) ---- */
 
 static void dup_shares_an_unpinned_page(void **state)
 {

@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: MIT
-/* THP and mTHP faults, the huge zero folio, PMD split and folio split (ref §2.4, §5.3). */
+/*
+ * THP and mTHP faults, the huge zero folio, PMD split and folio split
+ * (semantics.md §2.4, §5.3).
+ */
 #include "fault_test.h"
 
 #define BASE	0x40000000UL	/* 2 MiB aligned (1 GiB) */
@@ -59,7 +62,7 @@ static void no_thp_without_madvise_or_when_unaligned(void **state)
 	assert_int_equal(VMSTAT(f->sim, THP_FAULT_ALLOC), 0);
 }
 
-/* ref §2.4: a read fault maps the huge zero folio by a special PMD. */
+/* semantics.md §2.4: a read fault maps the huge zero folio by a special PMD. */
 static void read_fault_maps_huge_zero_folio(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -97,7 +100,7 @@ static void read_fault_without_huge_zero_allocates_thp(void **state)
 	assert_int_equal(VMSTAT(f->sim, THP_FAULT_ALLOC), 1);
 }
 
-/* ref §2.4 do_huge_zero_wp_pmd: a write gets a fresh THP, no split. */
+/* semantics.md §2.4 do_huge_zero_wp_pmd: a write gets a fresh THP, no split. */
 static void huge_zero_write_allocates_new_thp(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -156,7 +159,7 @@ static void release_all(struct folio **v, int n)
 	free(v);
 }
 
-/* ref §2.4: only when no THP can be allocated is the huge zero PMD split. */
+/* semantics.md §2.4: only when no THP can be allocated is the huge zero PMD split. */
 static void huge_zero_write_without_memory_splits(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -272,7 +275,7 @@ static void split_huge_pmd_of_huge_zero_maps_small_zero_pages(void **state)
 	assert_int_equal(VMSTAT(f->sim, THP_SPLITS), 1);
 }
 
-/* ref §5.3: an exclusive THP is reused at PMD level. */
+/* semantics.md §5.3: an exclusive THP is reused at PMD level. */
 static void exclusive_thp_wp_fault_reuses_pmd(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -293,7 +296,7 @@ static void exclusive_thp_wp_fault_reuses_pmd(void **state)
 	assert_int_equal(VMSTAT(f->sim, THP_SPLITS), 0);
 }
 
-/* ref §5.3: a non-exclusive THP with a second reference is split and the
+/* semantics.md §5.3: a non-exclusive THP with a second reference is split and the
  * PTE-level fault copies one small page. */
 static void shared_thp_wp_fault_splits_and_copies(void **state)
 {
@@ -391,7 +394,7 @@ static void split_folio_refuses_pinned_folio(void **state)
 	folio_put(folio);
 }
 
-/* ref §9.4 fork_unpinned_thp: the child shares the PMD; the first write
+/* semantics.md §9.4 fork_unpinned_thp: the child shares the PMD; the first write
  * splits the writer's PMD and copies one small page. */
 static void thp_after_fork_write_splits_and_copies(void **state)
 {

@@ -3,7 +3,7 @@
  * Files and fork under concurrency (run under TSan in CI): writeback
  * write-protecting PTEs while another thread writes through them, fork
  * copying an mm while other threads write to it and take pins, and GUP-fast
- * pinning against fork's write_protect_seq (ref §5.5).
+ * pinning against fork's write_protect_seq (semantics.md §5.5).
  */
 #include <pthread.h>
 #include <sys/mman.h>
@@ -140,7 +140,7 @@ struct fast_pinner {
 
 /*
  * pin_user_pages_fast(FOLL_WRITE) in a loop. With debug_pins each pin is
- * checked (sanity_check_pinned_pages, ref §5.6): a page fork shared while
+ * checked (sanity_check_pinned_pages, semantics.md §5.6): a page fork shared while
  * it was being pinned would not be exclusive any more and WARN.
  */
 static void *fast_pinner_fn(void *arg)

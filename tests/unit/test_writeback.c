@@ -129,7 +129,7 @@ static void writeback_of_files_that_cannot_write_back(void **state)
 	struct folio *folio = get(shm, 0);
 
 	folio_mark_dirty(folio);
-	/* ref §1.7: tmpfs has no writeback */
+	/* semantics.md §1.7: tmpfs has no writeback */
 	assert_int_equal(gupsim_file_writeback(shm), 0);
 	assert_true(folio_test_dirty(folio));
 	assert_int_equal(gupsim_file_writeback(NULL), -EINVAL);
