@@ -226,7 +226,7 @@ long __gup_longterm_locked(struct mm_struct *mm, unsigned long start, unsigned l
 }
 
 /* ------------------------------------------------------------------ */
-/* Entry points: semantics.md §1.4 (flags added) and §1.3 (what invalid args return) */
+/* Entry points: semantics.md §1.4 (flags added), §1.3 (what invalid args return) */
 
 long gupsim_get_user_pages_remote(struct mm_struct *mm, unsigned long start,
 				  unsigned long nr_pages, unsigned int gup_flags,

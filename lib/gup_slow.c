@@ -50,7 +50,8 @@ static int check_vma_write(struct vm_area_struct *vma, unsigned int gup_flags)
 	if (!(gup_flags & FOLL_FORCE))
 		return -EFAULT;
 	/*
-	 * Not in the reference's table but in mm/gup.c since v6.0: hugetlb
+	 * Not in check_vma_flags()'s table (semantics.md §1.7) but in mm/gup.c
+	 * since v6.0: hugetlb
 	 * does not support FOLL_FORCE | FOLL_WRITE.
 	 */
 	if (is_vm_hugetlb_page(vma))

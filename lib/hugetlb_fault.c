@@ -5,10 +5,11 @@
  *
  * A hugetlb folio is always mapped whole, by a PMD (2 MiB) or PUD (1 GiB)
  * leaf holding one reference and one entire mapcount. Anon hugetlb folios
- * keep PageAnonExclusive on the head page only (semantics.md §5.1). Private mappings
- * take new folios from the pool; shared ones map the hugetlbfs page cache.
- * COW reuse is decided by mapcount / exclusive, not by the refcount (ref
- * §10 hugetlb): this is why cow.c's vmsplice cases may leak (XFAIL).
+ * keep PageAnonExclusive on the head page only (semantics.md §5.1).
+ * Private mappings take new folios from the pool; shared ones map the
+ * hugetlbfs page cache. COW reuse is decided by mapcount / exclusive, not
+ * by the refcount (hugetlb_wp() in mm/hugetlb.c): this is why cow.c's
+ * vmsplice cases may leak (XFAIL).
  */
 #include "fault.h"
 

@@ -18,7 +18,7 @@
  * writable mappings need no dirty tracking; disk filesystems (ext4, and
  * fs-DAX on ext4) can, so theirs do.
  *
- * Refcounting (DESIGN.md): the creator holds one reference, each mapping
+ * Refcounting (like struct file's f_count): the creator holds one reference, each mapping
  * one (vm_area_dup takes one for fork). The last fput() drops the page
  * cache and frees the file; files_destroy() frees what is left when the
  * machine goes away (the creator may never have called gupsim_file_put).

@@ -27,7 +27,8 @@ void gupsim_config_init(struct gupsim_config *cfg)
 	cfg->use_huge_zero_page = true;
 }
 
-/* Orders 2..8 may be enabled for anon mTHP (ref: mTHP sizes 16 KiB-1 MiB). */
+/* Orders 2..8 may be enabled for anon mTHP (the mTHP sizes of
+ * /sys/kernel/mm/transparent_hugepage/hugepages-*kB: 16 KiB-1 MiB). */
 #define MTHP_ALLOWED_ORDERS	(((1UL << 9) - 1) & ~3UL)
 
 static int config_check(const struct gupsim_config *cfg)

@@ -197,7 +197,7 @@ GUPSIM_API bool gupsim_folio_try_get(struct folio *folio);
  * FOLL_GET: refcount += refs (the small zero page too). FOLL_PIN: nothing
  * on the small zero page; large folio: refcount += refs and _pincount +=
  * refs; small folio: refcount += 1024 * refs; nr_foll_pin_acquired += refs.
- * Neither flag: nothing. (Reference §2.2.)
+ * Neither flag: nothing. (semantics.md §2.2.)
  * @param folio the folio
  * @param refs  how many (> 0)
  * @param flags FOLL_GET or FOLL_PIN, optionally FOLL_PCI_P2PDMA

@@ -141,7 +141,7 @@ static void folio_page_index_out_of_range_is_einval(void **state)
 	bi_expect_warns(state, 0);
 }
 
-/* semantics.md §2.5 / api §9.2: a put below zero WARNs and frees nothing twice. */
+/* semantics.md §2.5 / api.md §9.2: a put below zero WARNs and frees nothing twice. */
 static void put_below_zero_warns_and_frees_nothing(void **state)
 {
 	struct gupsim *sim = fixture_sim(state);
@@ -188,7 +188,7 @@ static void put_refs_more_than_held_warns_and_changes_nothing(void **state)
 	assert_int_equal(gupsim_nr_free_pages(sim), s.free_pages + 1);
 }
 
-/* api §9.2: a get on a freed folio WARNs and does not resurrect it. */
+/* api.md §9.2: a get on a freed folio WARNs and does not resurrect it. */
 static void get_on_freed_folio_warns_and_changes_nothing(void **state)
 {
 	struct gupsim *sim = fixture_sim(state);
@@ -227,7 +227,7 @@ static void tail_page_used_as_folio_warns(void **state)
 	gupsim_folio_put(thp);
 }
 
-/* try_grab_folio: -EINVAL for refs <= 0 (api §9.11), -ENOMEM + WARN on a
+/* try_grab_folio: -EINVAL for refs <= 0 (api.md §9.11), -ENOMEM + WARN on a
  * freed folio (semantics.md §2.2), nothing for neither GET nor PIN. */
 static void try_grab_bad_counts_and_freed_folio(void **state)
 {
@@ -509,7 +509,7 @@ static void folio_add_pin_on_freed_folio_changes_nothing(void **state)
 	bi_assert_unchanged(sim, &s);
 }
 
-/* folio_add_pins(): -EINVAL for 0 and > INT_MAX (api §9.11); on an
+/* folio_add_pins(): -EINVAL for 0 and > INT_MAX (api.md §9.11); on an
  * unpinned folio VM_WARN, then the grab (counted). */
 static void folio_add_pins_bad_counts(void **state)
 {

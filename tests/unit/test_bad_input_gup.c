@@ -3,8 +3,8 @@
  * Bad-input survey, part 4: the get_user_pages()/pin_user_pages() family
  * (gup.h, semantics.md §1, §4.7, §10). Invalid flag combinations WARN once and
  * return -EINVAL (0 for the three pin_user_pages wrappers, semantics.md §1.3);
- * counts that overflow give the fast path's -EOVERFLOW/-EFAULT (§1.10);
- * ranges with holes give -EFAULT or a partial count (§1.5); and nothing is
+ * counts that overflow give the fast path's -EOVERFLOW/-EFAULT (semantics.md §1.10);
+ * ranges with holes give -EFAULT or a partial count (semantics.md §1.5); and nothing is
  * grabbed, pinned, faulted in or counted by a call that fails.
  */
 #include <sys/mman.h>
@@ -177,7 +177,7 @@ static void fast_path_refuses_other_flags(void **state)
 /*
  * semantics.md §1.10: a negative count is sign-extended; start + len overflowing
  * is -EOVERFLOW, an end beyond the user address space -EFAULT. A pin call
- * sets MMF_HAS_PINNED before these checks (§3.3).
+ * sets MMF_HAS_PINNED before these checks (semantics.md §3.3).
  */
 static void fast_path_counts_that_overflow(void **state)
 {

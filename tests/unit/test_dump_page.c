@@ -75,7 +75,7 @@ static char *dump_to_string(struct gupsim *sim, const struct page *page, const c
 
 #define PG(f)	(1UL << (f))
 
-/* The reference's example: a small anon page pinned once, mapped once. */
+/* The example of semantics.md §8: a small anon page pinned once, mapped once. */
 static void dump_small_anon_page(void **state)
 {
 	struct gupsim *sim = fixture_sim(state);

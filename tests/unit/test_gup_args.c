@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * Reference §1.3 and §1.10: argument validation of every GUP entry point.
+ * semantics.md §1.3 and §1.10: argument validation of every GUP entry point.
  * Each invalid call is one WARN and the entry point's own return value
  * (-EINVAL, or 0 for pin_user_pages*), with nothing grabbed.
  */
@@ -42,7 +42,7 @@ static const unsigned int internal_flags[] = {
 	FOLL_MADV_POPULATE,
 };
 
-/* §1.3 check 1: a caller may not pass internal flags, to any entry point. */
+/* semantics.md §1.3 check 1: a caller may not pass internal flags, to any entry point. */
 static void internal_flags_rejected_everywhere(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -70,7 +70,7 @@ static void internal_flags_rejected_everywhere(void **state)
 	assert_false(gupsim_mm_has_pinned(fx->mm));
 }
 
-/* §1.3 check 3: *locked must be 1. */
+/* semantics.md §1.3 check 3: *locked must be 1. */
 static void locked_must_be_one(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -92,7 +92,7 @@ static void locked_must_be_one(void **state)
 	probe_unchanged(fx, &p, w, 6);
 }
 
-/* §1.3 check 4: GET and PIN together. */
+/* semantics.md §1.3 check 4: GET and PIN together. */
 static void get_and_pin_together(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -107,7 +107,7 @@ static void get_and_pin_together(void **state)
 	probe_unchanged(fx, &p, w, 4);
 }
 
-/* §1.3 check 5: FOLL_LONGTERM needs FOLL_PIN. */
+/* semantics.md §1.3 check 5: FOLL_LONGTERM needs FOLL_PIN. */
 static void longterm_without_pin(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -125,7 +125,7 @@ static void longterm_without_pin(void **state)
 	probe_unchanged(fx, &p, w, 5);
 }
 
-/* §1.3 check 6: GET or PIN without a pages array. */
+/* semantics.md §1.3 check 6: GET or PIN without a pages array. */
 static void null_pages_with_get_or_pin(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -162,7 +162,7 @@ static void null_pages_without_get_faults_in_only(void **state)
 	}
 }
 
-/* §1.3 check 7: FOLL_LONGTERM with FOLL_PCI_P2PDMA (not lifted upstream). */
+/* semantics.md §1.3 check 7: FOLL_LONGTERM with FOLL_PCI_P2PDMA (not lifted upstream). */
 static void longterm_with_p2pdma(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -178,7 +178,7 @@ static void longterm_with_p2pdma(void **state)
 	probe_unchanged(fx, &p, w, 4);
 }
 
-/* §1.10 step 1: the fast variants accept only a whitelist of flags. */
+/* semantics.md §1.10 step 1: the fast variants accept only a whitelist of flags. */
 static void fast_flag_whitelist(void **state)
 {
 	static const unsigned int refused[] = {
@@ -212,7 +212,7 @@ static void fast_flag_whitelist(void **state)
 }
 
 /*
- * §1.10 edge cases: a negative count is sign-extended; -n from a start
+ * semantics.md §1.10 edge cases: a negative count is sign-extended; -n from a start
  * of at least n pages overflows (-EOVERFLOW), from below it wraps past
  * TASK_SIZE_MAX (-EFAULT). Never 0, never a WARN. A pin still sets
  * MMF_HAS_PINNED, which happens before the range checks.
@@ -238,7 +238,7 @@ static void fast_negative_counts(void **state)
 	probe_unchanged(fx, &p, w, 0);
 }
 
-/* §1.10: a range that ends above TASK_SIZE_MAX is -EFAULT for the fast variants. */
+/* semantics.md §1.10: a range that ends above TASK_SIZE_MAX is -EFAULT for the fast variants. */
 static void fast_range_beyond_task_size(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -254,7 +254,7 @@ static void fast_range_beyond_task_size(void **state)
 	probe_unchanged(fx, &p, w, 0);
 }
 
-/* §1.10, §11.12: zero pages is 0 and nothing else, for every variant. */
+/* semantics.md §1.10: zero pages is 0 and nothing else, for every variant. */
 static void zero_pages_is_zero(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -271,17 +271,17 @@ static void zero_pages_is_zero(void **state)
 	assert_int_equal(fx_pup(fx, p.addr, 0, 0, pages), 0);
 	assert_int_equal(fx_pup_remote(fx, p.addr, 0, 0, pages), 0);
 	assert_int_equal(gupsim_pin_user_pages_unlocked(p.addr, 0, pages, 0), 0);
-	/* §1.6 step 1: the slow path returns before setting MMF_HAS_PINNED */
+	/* semantics.md §1.6 step 1: the slow path returns before setting MMF_HAS_PINNED */
 	assert_false(gupsim_mm_has_pinned(fx->mm));
 	assert_int_equal(gupsim_pin_user_pages_fast(p.addr, 0, 0, pages), 0);
-	/* §1.10 step 2: the fast path sets it before looking at the range */
+	/* semantics.md §1.10 step 2: the fast path sets it before looking at the range */
 	assert_true(gupsim_mm_has_pinned(fx->mm));
 	assert_null(pages[0]);
 	assert_int_equal(STAT(fx, GUPSIM_NR_GUP_SLOW_CALLS), slow);
 	probe_unchanged(fx, &p, w, 0);
 }
 
-/* §1.6, §1.11: an unaligned start means the page that contains it. */
+/* semantics.md §1.6, §1.11: an unaligned start means the page that contains it. */
 static void unaligned_start_rounds_down(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -308,7 +308,7 @@ static void unaligned_start_rounds_down(void **state)
 	assert_int_equal(ACQ(fx), REL(fx));
 }
 
-/* §1.10: slow variants take unsigned counts; a huge one ends at the first hole. */
+/* semantics.md §1.10: slow variants take unsigned counts; a huge one ends at the first hole. */
 static void slow_huge_counts_stop_at_the_hole(void **state)
 {
 	struct gup_fx *fx = FX(state);

@@ -115,7 +115,7 @@ static void fallback_starts_at_first_missing_page(void **state)
 	gupsim_unpin_user_pages(pages, 6);
 }
 
-/* §1.11: a hole after k pages gives k, fast k plus a slow -EFAULT. */
+/* semantics.md §1.11: a hole after k pages gives k, fast k plus a slow -EFAULT. */
 static void hole_after_k_pages(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -131,7 +131,7 @@ static void hole_after_k_pages(void **state)
 	assert_int_equal(ACQ(fx), 2);
 }
 
-/* §2.7: a whole PMD THP is one grab of 512, with the same totals. */
+/* semantics.md §2.7: a whole PMD THP is one grab of 512, with the same totals. */
 static void pmd_leaf_is_one_batch(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -163,7 +163,7 @@ static void pmd_leaf_is_one_batch(void **state)
 	free(pages);
 }
 
-/* §6: the zero page and the huge zero folio are special: the walk bails. */
+/* semantics.md §6: the zero page and the huge zero folio are special: the walk bails. */
 static void zero_pages_go_to_the_slow_path(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -194,7 +194,7 @@ static void zero_pages_go_to_the_slow_path(void **state)
 	assert_int_equal(REL(fx), 2);
 }
 
-/* §6: a write through a R/O PTE bails; the slow path's write fault COWs. */
+/* semantics.md §6: a write through a R/O PTE bails; the slow path's write fault COWs. */
 static void write_to_readonly_pte_falls_back(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -213,7 +213,7 @@ static void write_to_readonly_pte_falls_back(void **state)
 	gupsim_unpin_user_page(pages[0]);
 }
 
-/* §5.2: a R/O pin of a page shared with a child bails and unshares. */
+/* semantics.md §5.2: a R/O pin of a page shared with a child bails and unshares. */
 static void ro_pin_of_shared_page_bails(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -273,7 +273,7 @@ static void fast_only_never_falls_back(void **state)
 	expect_fast(fx, s, 4, 0);
 }
 
-/* §5.5: while fork copies (odd write_protect_seq), pins skip the walk. */
+/* semantics.md §5.5: while fork copies (odd write_protect_seq), pins skip the walk. */
 static void pin_during_fork_copy_goes_slow(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -320,7 +320,7 @@ static void prot_none_is_efault(void **state)
 
 /*
  * Oracle (c)/(a) uring_file_shared_write: R/W long-term pin of a written
- * MAP_SHARED regular file: the walk grabs the first page, §4.5 rejects it
+ * MAP_SHARED regular file: the walk grabs the first page, semantics.md §4.5 rejects it
  * and puts it back (a transient 1/1), the slow path fails with no pin.
  */
 static void longterm_rw_shared_file_transient_pin(void **state)

@@ -16,7 +16,7 @@ static int zero_ref(struct gup_fx *fx)
 	return gupsim_page_ref_count(gupsim_zero_page(fx->sim));
 }
 
-/* ---- grabbing small pages and the zero page (§2.2, §2.4) ---- */
+/* ---- grabbing small pages and the zero page (semantics.md §2.2, §2.4) ---- */
 
 static void get_small_page_adds_one_ref(void **state)
 {
@@ -56,7 +56,7 @@ static void pin_small_page_adds_bias(void **state)
 	assert_int_equal(REL(fx), 3);
 }
 
-/* §2.4: GET on the zero page takes a reference; PIN does nothing at all. */
+/* semantics.md §2.4: GET on the zero page takes a reference; PIN does nothing at all. */
 static void zero_page_get_counts_pin_does_not(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -82,7 +82,7 @@ static void zero_page_get_counts_pin_does_not(void **state)
 	assert_int_equal(zero_ref(fx), z);
 }
 
-/* ---- large folios: page_mask / page_increm (§1.6, §1.8, §7) ---- */
+/* ---- large folios: page_mask / page_increm (semantics.md §1.6, §1.8, §7) ---- */
 
 static void pin_whole_thp_counts_per_page(void **state)
 {
@@ -143,7 +143,7 @@ static void thp_partial_and_crossing_ranges(void **state)
 	assert_int_equal(REL(fx), 20);
 }
 
-/* §2.4: the huge zero folio is pinned like any large folio, and counted. */
+/* semantics.md §2.4: the huge zero folio is pinned like any large folio, and counted. */
 static void huge_zero_folio_is_counted(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -169,7 +169,7 @@ static void huge_zero_folio_is_counted(void **state)
 	free(pages);
 }
 
-/* ---- holes and partial success (§1.5, §1.6) ---- */
+/* ---- holes and partial success (semantics.md §1.5, §1.6) ---- */
 
 static void hole_after_k_pages_returns_k(void **state)
 {
@@ -189,11 +189,11 @@ static void hole_after_k_pages_returns_k(void **state)
 	assert_int_equal(ACQ(fx), 5);
 	assert_int_equal(REL(fx), 5);
 	assert_int_equal(WARNS(fx), w);
-	/* a pin that failed still set MMF_HAS_PINNED (§3.3) */
+	/* a pin that failed still set MMF_HAS_PINNED (semantics.md §3.3) */
 	assert_true(gupsim_mm_has_pinned(fx->mm));
 }
 
-/* The range may cross VMAs; each one is checked on its own (§1.6). */
+/* The range may cross VMAs; each one is checked on its own (semantics.md §1.6). */
 static void range_across_vmas_checks_each(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -213,7 +213,7 @@ static void range_across_vmas_checks_each(void **state)
 	assert_int_equal(ACQ(fx), REL(fx));
 }
 
-/* ---- check_vma_flags() (§1.7) ---- */
+/* ---- check_vma_flags() (semantics.md §1.7) ---- */
 
 static void write_to_prot_read_is_efault(void **state)
 {
@@ -255,7 +255,7 @@ static void prot_none_needs_force(void **state)
 	assert_int_equal(fx_ref(page), 1);
 }
 
-/* §1.11: a FORCE write to a R/O private mapping breaks COW, mapped R/O. */
+/* semantics.md §1.11: a FORCE write to a R/O private mapping breaks COW, mapped R/O. */
 static void force_write_to_readonly_private(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -333,7 +333,7 @@ static void special_vmas_refused(void **state)
 	gupsim_file_put(shm);
 }
 
-/* §1.7 row 6: R/W long-term pin of a dirty-tracked shared file mapping. */
+/* semantics.md §1.7 row 6: R/W long-term pin of a dirty-tracked shared file mapping. */
 static void longterm_write_of_regular_shared_file(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -388,7 +388,7 @@ static void fsdax_longterm_is_eopnotsupp(void **state)
 	gupsim_file_put(dax);
 }
 
-/* ---- FOLL_SPLIT_PMD (§10) ---- */
+/* ---- FOLL_SPLIT_PMD (semantics.md §10) ---- */
 
 static void split_pmd_maps_thp_with_ptes(void **state)
 {
@@ -410,7 +410,7 @@ static void split_pmd_maps_thp_with_ptes(void **state)
 	gupsim_put_page(pages[1]);
 }
 
-/* ---- FOLL_NOFAULT, FOLL_DUMP, get_dump_page (§10) ---- */
+/* ---- FOLL_NOFAULT, FOLL_DUMP, get_dump_page (semantics.md §10) ---- */
 
 static void nofault_never_faults(void **state)
 {
@@ -464,7 +464,7 @@ static void dump_page_holes(void **state)
 	gupsim_put_page(page);
 }
 
-/* ---- unshare for R/O pins (§5.2, §5.3) ---- */
+/* ---- unshare for R/O pins (semantics.md §5.2, §5.3) ---- */
 
 /* An exclusive page mapped R/O is pinned in place. */
 static void ro_pin_of_exclusive_page_in_place(void **state)
@@ -520,7 +520,7 @@ static void ro_pin_of_shared_anon_page_unshares(void **state)
 	gupsim_mm_put(child);
 }
 
-/* §5.3: the child is gone, the page still says "shared": reused in place. */
+/* semantics.md §5.3: the child is gone, the page still says "shared": reused in place. */
 static void ro_pin_of_previously_shared_page_reuses(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -540,7 +540,7 @@ static void ro_pin_of_previously_shared_page_reuses(void **state)
 	gupsim_unpin_user_page(pages[0]);
 }
 
-/* §2.4, §5.3: the zero page under a R/O long-term pin becomes a new anon page. */
+/* semantics.md §2.4, §5.3: the zero page under a R/O long-term pin becomes a new anon page. */
 static void ro_longterm_pin_of_zero_page(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -568,7 +568,7 @@ static void ro_longterm_pin_of_zero_page(void **state)
 	gupsim_unpin_user_page(pages[0]);
 }
 
-/* §5.3: a MAP_PRIVATE file page: short-term pins it, long-term unshares. */
+/* semantics.md §5.3: a MAP_PRIVATE file page: short-term pins it, long-term unshares. */
 static void ro_longterm_pin_of_private_file_page(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -591,7 +591,7 @@ static void ro_longterm_pin_of_private_file_page(void **state)
 	gupsim_file_put(file);
 }
 
-/* ---- lock handling (§1.4, §1.6) ---- */
+/* ---- lock handling (semantics.md §1.4, §1.6) ---- */
 
 static void unlocked_variants_take_and_drop_the_lock(void **state)
 {
@@ -621,7 +621,7 @@ static void unlocked_variants_take_and_drop_the_lock(void **state)
 	assert_int_equal(REL(fx), 4);
 }
 
-/* §1.4: pin_user_pages() has no FOLL_TOUCH; the _remote variant marks accessed. */
+/* semantics.md §1.4: pin_user_pages() has no FOLL_TOUCH; the _remote variant marks accessed. */
 static void touch_marks_accessed_only_where_set(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -642,7 +642,7 @@ static void touch_marks_accessed_only_where_set(void **state)
 	assert_true(PageFlag(&folio->page, PG_referenced));
 }
 
-/* ---- fixup_user_fault() and MADV_POPULATE (§10) ---- */
+/* ---- fixup_user_fault() and MADV_POPULATE (semantics.md §10) ---- */
 
 static void fixup_user_fault_faults_without_reference(void **state)
 {

@@ -3,7 +3,7 @@
  * FOLL_LONGTERM (semantics.md §4): pins of ZONE_MOVABLE and CMA folios are
  * dropped, the folios migrated with their contents and mappings, and the
  * range pinned again; fsdax, dirty-tracked files and P2PDMA have their own
- * answers; memfd_pin_folios() pins one per folio (§4.7).
+ * answers; memfd_pin_folios() pins one per folio (semantics.md §4.7).
  */
 #include "gup_fixture.h"
 
@@ -65,7 +65,7 @@ static void check_contents(struct gup_fx *fx, unsigned long addr, unsigned long 
 	}
 }
 
-/* §4.2/§4.3: movable anon pages are migrated, then pinned; counts per round. */
+/* semantics.md §4.2/§4.3: movable anon pages are migrated, then pinned; counts per round. */
 static void movable_anon_pages_migrate(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -142,7 +142,7 @@ static void migration_is_traced(void **state)
 	gupsim_unpin_user_page(pages[0]);
 }
 
-/* The fast path refuses unpinnable folios without counting (§2.2). */
+/* The fast path refuses unpinnable folios without counting (semantics.md §2.2). */
 static void fast_longterm_migrates_through_slow_path(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -184,7 +184,7 @@ static void movable_thp_migrates_as_thp(void **state)
 	free(pages);
 }
 
-/* hugetlb pool pages in ZONE_MOVABLE move to a fresh hugetlb folio (§4.4). */
+/* hugetlb pool pages in ZONE_MOVABLE move to a fresh hugetlb folio (semantics.md §4.4). */
 static void movable_hugetlb_migrates(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -249,7 +249,7 @@ static void cma_pages_migrate(void **state)
 	gupsim_unpin_user_pages(pages, 2);
 }
 
-/* §4.3: no pinnable memory for the copy: -ENOMEM and no pin left. */
+/* semantics.md §4.3: no pinnable memory for the copy: -ENOMEM and no pin left. */
 static void migration_without_memory_is_enomem(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -301,7 +301,7 @@ static void busy_folio_fails_migration(void **state)
 	gupsim_put_page(held[0]);
 }
 
-/* §4.6: P2PDMA pages need FOLL_PCI_P2PDMA (and never FOLL_LONGTERM). */
+/* semantics.md §4.6: P2PDMA pages need FOLL_PCI_P2PDMA (and never FOLL_LONGTERM). */
 static void p2pdma_needs_its_flag(void **state)
 {
 	struct gup_fx *fx = FX(state);
@@ -321,7 +321,7 @@ static void p2pdma_needs_its_flag(void **state)
 	gupsim_file_put(bar);
 }
 
-/* ---- memfd_pin_folios() (§4.7) ---- */
+/* ---- memfd_pin_folios() (semantics.md §4.7) ---- */
 
 static void memfd_pin_folios_one_pin_per_folio(void **state)
 {

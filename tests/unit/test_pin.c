@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* Reference §2 and §3, rule by rule: grabbing, releasing, predicates. */
+/* semantics.md §2 and §3, rule by rule: grabbing, releasing, predicates. */
 #include "helpers.h"
 #include "internal.h"
 

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 /*
  * GUP-fast and the slow path racing everything that changes page tables
- * (semantics.md §5.5, §6, DESIGN §3 "Concurrency is real"): munmap + mmap,
+ * (semantics.md §5.5, §6, and real threads, not a simulated
+ * schedule): munmap + mmap,
  * fork, COW writes, MADV_DONTNEED, THP splits and long-term migration, all
  * on one mm from other threads. At the end every page must be back with
  * the allocator, nr_foll_pin_acquired == released, and no WARN or bad page
