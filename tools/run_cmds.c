@@ -595,5 +595,11 @@ void cleanup(struct run *r)
 		return;
 	if (r->cur)
 		gupsim_kthread_unuse_mm(r->cur);
-	gupsim_destroy(r->sim);	/* tears down every mm and file */
+	/* put the script's mms (init, mm, fork): gupsim_destroy() WARNs
+	 * about mms the caller still holds, and strict mode would abort */
+	for (int i = 0; i < r->nr_mms; i++)
+		gupsim_mm_put(r->mms[i].mm);
+	r->nr_mms = 0;
+	r->cur = NULL;
+	gupsim_destroy(r->sim);	/* tears down every file */
 }
