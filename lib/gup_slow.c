@@ -50,11 +50,12 @@ static int check_vma_write(struct vm_area_struct *vma, unsigned int gup_flags)
 	if (!(gup_flags & FOLL_FORCE))
 		return -EFAULT;
 	/*
-	 * Not in check_vma_flags()'s table (semantics.md §1.7) but in mm/gup.c
-	 * since v6.0: hugetlb
-	 * does not support FOLL_FORCE | FOLL_WRITE.
+	 * check_vma_flags() refused FOLL_FORCE | FOLL_WRITE on hugetlb until
+	 * v6.14; commit "mm/hugetlb: support FOLL_FORCE|FOLL_WRITE" (v6.14)
+	 * dropped the check: hugetlb_wp() now gives the private copy, mapped
+	 * read-only, and follow_huge_pmd() follows it once it is exclusive.
 	 */
-	if (is_vm_hugetlb_page(vma))
+	if (is_vm_hugetlb_page(vma) && !kernel_at_least(vma->vm_mm->sim, 6, 14))
 		return -EFAULT;
 	/* FORCE writes only break COW in private mappings */
 	if (!is_cow_mapping(vm_flags))

@@ -338,11 +338,15 @@ static vm_fault_t do_anonymous_page(struct vm_fault *vmf)
 	pte = vmf->pte - ((vmf->address - addr) >> PAGE_SHIFT);
 	pfn = page_to_pfn(&folio->page);
 
-	/* the kernel maps a new anon page writable and dirty whenever VM_WRITE;
-	 * a forced write (no VM_WRITE) gets it dirty but read-only (semantics.md §1.11) */
+	/*
+	 * do_anonymous_page(): writable and dirty only with VM_WRITE, read or
+	 * write fault alike. A FOLL_FORCE write fault on a VMA without it
+	 * leaves a clean read-only PTE; follow_page_pte() with FOLL_TOUCH then
+	 * marks the folio dirty instead (the same in every modelled release).
+	 */
 	entry = vm_get_page_prot(vma->vm_flags) | _PAGE_ACCESSED;
-	if (fault_is_write(vmf) || (vma->vm_flags & VM_WRITE))
-		entry = maybe_mkwrite(entry | _PAGE_DIRTY, vma);
+	if (vma->vm_flags & VM_WRITE)
+		entry |= _PAGE_RW | _PAGE_DIRTY;
 
 	pt_lock(vmf->sim, vmf->pte);
 	if (!pte_range_none(pte, nr)) {

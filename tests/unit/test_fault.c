@@ -143,6 +143,8 @@ static void forced_write_to_readonly_private_vma(void **state)
 	assert_int_equal(VMSTAT(f->sim, COW_REUSES), 1);
 }
 
+/* do_anonymous_page(): dirty and writable only with VM_WRITE, so a forced
+ * write fault of an untouched R/O VMA maps a clean, read-only PTE. */
 static void forced_write_to_untouched_readonly_vma(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -151,7 +153,7 @@ static void forced_write_to_untouched_readonly_vma(void **state)
 	map_anon_at(f->mm, BASE, PAGE_SIZE, PROT_READ, 0);
 	assert_int_equal(fault(f->mm, BASE, FAULT_FLAG_WRITE | FAULT_FLAG_GUPSIM_FORCE), 0);
 	e = pte_at(f->mm, BASE);
-	assert_true(pte_dirty(e) && !pte_write(e) && !pte_special(e));
+	assert_true(!pte_dirty(e) && !pte_write(e) && !pte_special(e));
 	assert_true(PageAnonExclusive(page_at(f->mm, BASE)));
 	assert_int_equal(VMSTAT(f->sim, FAULT_ANON), 1);
 }
