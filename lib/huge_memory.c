@@ -174,13 +174,6 @@ static vm_fault_t do_huge_zero_wp_pmd(struct vm_fault *vmf)
 	return 0;
 }
 
-/* Every page of a PMD-mapped folio shares the mapping's exclusive state. */
-static void folio_set_anon_exclusive_all(struct folio *folio)
-{
-	for (long i = 0; i < folio_nr_pages(folio); i++)
-		SetPageAnonExclusive(folio_page(folio, i));
-}
-
 /*
  * semantics.md §5.3 do_huge_pmd_wp_page(): the huge zero PMD gets a new THP; an
  * exclusive anon THP (or one whose only reference is this mapping) is
@@ -218,7 +211,9 @@ vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf)
 		folio_unlock(folio);
 		if (!reuse)
 			goto fallback;
-		folio_set_anon_exclusive_all(folio);
+		/* do_huge_pmd_wp_page(): the head page holds a PMD
+		 * mapping's exclusive state */
+		SetPageAnonExclusive(page);
 	}
 	if (fault_is_unshare(vmf)) {
 		pt_unlock(sim, vmf->pmd);

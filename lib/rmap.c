@@ -202,7 +202,13 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 	}
 	if (!exclusive)
 		return;
-	if (folio_test_hugetlb(folio)) {
+	/*
+	 * folio_add_new_anon_rmap(): a PMD-mapped THP, like hugetlb, records
+	 * the mapping's exclusive state on the head page only;
+	 * __split_huge_pmd_locked() spreads it to every subpage when the PMD
+	 * becomes PTEs. PTE-mapped folios keep it per page.
+	 */
+	if (folio_test_hugetlb(folio) || folio_order(folio) >= HPAGE_PMD_ORDER) {
 		SetPageAnonExclusive(&folio->page);
 		return;
 	}
@@ -313,21 +319,19 @@ int folio_try_dup_anon_rmap_ptes(struct folio *folio, struct page *page, int nr,
 	return 0;
 }
 
-/* The same for a PMD/PUD leaf (a THP, or hugetlb with its head-only flag). */
+/*
+ * The same for a PMD/PUD leaf: a THP or hugetlb folio whose exclusive state
+ * lives on the head page (__folio_try_dup_anon_rmap(), RMAP_LEVEL_PMD).
+ */
 int folio_try_dup_anon_rmap_pmd(struct folio *folio, struct vm_area_struct *dst,
 				struct vm_area_struct *src)
 {
-	long nr = folio_test_hugetlb(folio) ? 1 : folio_nr_pages(folio);
-
 	(void)dst;
-	if (fork_maybe_pinned(src, folio)) {
-		for (long i = 0; i < nr; i++)
-			if (PageAnonExclusive(folio_page(folio, i)))
-				return -EBUSY;
+	if (PageAnonExclusive(&folio->page)) {
+		if (fork_maybe_pinned(src, folio))
+			return -EBUSY;
+		ClearPageAnonExclusive(&folio->page);
 	}
-	for (long i = 0; i < nr; i++)
-		if (PageAnonExclusive(folio_page(folio, i)))
-			ClearPageAnonExclusive(folio_page(folio, i));
 	__folio_add_rmap_pmd(folio);
 	return 0;
 }

@@ -64,9 +64,11 @@ static void new_pmd_folio_is_mapped_by_one_leaf(void **state)
 	assert_int_equal(atomic_read(&folio->_nr_pages_mapped), 0);
 	assert_int_equal(page_mapcount(folio_page(folio, 100)), 1);
 	assert_int_equal(atomic_read(&folio_page(folio, 100)->_mapcount), -1);
-	/* semantics.md §5.1 and the conventions: every page of a THP is exclusive */
-	for (long i = 0; i < HPAGE_PMD_NR; i++)
-		assert_true(raw_exclusive(folio, i));
+	/* folio_add_new_anon_rmap(), PMD branch: the mapping's exclusive
+	 * state is on the head page only (spread to all at PMD split) */
+	assert_true(raw_exclusive(folio, 0));
+	for (long i = 1; i < HPAGE_PMD_NR; i++)
+		assert_false(raw_exclusive(folio, i));
 	assert_int_equal(mm_check_flags(mm, MM_CHECK_EXACT_REFS), 0);
 }
 

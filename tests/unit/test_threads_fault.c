@@ -63,7 +63,10 @@ static void check_pages(struct mm_fixture *f, unsigned long base)
 		assert_non_null(page);
 		folio = page_folio(page);
 		assert_true(folio_test_anon(folio));
-		assert_true(PageAnonExclusive(page));
+		/* a PMD mapping keeps it on the head page
+		 * (folio_add_new_anon_rmap()) */
+		assert_true(PageAnonExclusive(folio_order(folio) >= HPAGE_PMD_ORDER ?
+					      &folio->page : page));
 		assert_int_equal(page_mapcount(page), 1);
 		if (!folio_test_large(folio))
 			assert_int_equal(folio_ref_count(folio), 1);
