@@ -92,6 +92,10 @@ static bool wp_can_reuse_large_anon_folio(struct folio *folio, struct vm_fault *
 	pteval_t *first;
 	int mine = 0;
 
+	/* "free up a large folio if only a single page is mapped": the page
+	 * is copied to a new order-0 folio rather than keeping the large one */
+	if (mapcount <= 1)
+		return false;
 	if (folio_test_hugetlb(folio) || atomic_read(&folio->_entire_mapcount) >= 0)
 		return false;
 	if (folio_ref_count(folio) != mapcount)
@@ -118,8 +122,19 @@ static bool wp_can_reuse_anon_folio(struct folio *folio, struct vm_fault *vmf)
 {
 	bool reuse;
 
-	if (folio_test_large(folio))
-		return wp_can_reuse_large_anon_folio(folio, vmf);
+	/*
+	 * A large folio: __wp_can_reuse_large_anon_folio() since v6.15
+	 * (commit "mm: COW reuse support for PTE-mapped THP"); v6.10 to v6.14
+	 * never reuse it ("mm: prohibit the last subpage from reusing the
+	 * entire large folio", v6.10); before, the small-folio rule below
+	 * applied to it as well (reuse if its one reference is ours).
+	 */
+	if (folio_test_large(folio)) {
+		if (kernel_at_least(vmf->sim, 6, 15))
+			return wp_can_reuse_large_anon_folio(folio, vmf);
+		if (kernel_at_least(vmf->sim, 6, 10))
+			return false;
+	}
 	if (folio_ref_count(folio) > 3)
 		return false;
 	if (folio_ref_count(folio) > 1)
