@@ -12,9 +12,12 @@
  * its base pages in gupsim_fork_pinned_copies (512 for a 2 MiB folio) and
  * is traced as mm_fork_copy.
  *
- * Unlike the kernel (vma_needs_copy()), shared file mappings are copied
- * too rather than left to refault in the child: the result is the same
- * mapping of the same page-cache pages, visible at once.
+ * vma_needs_copy(): page tables a fault can fill again are not copied.
+ * Only VM_PFNMAP / VM_MIXEDMAP mappings and VMAs with an anon_vma (some
+ * anon folio was ever mapped there, or a THP read fault) are; shared file
+ * and shmem mappings, read-only private file mappings and anon memory that
+ * only saw the small zero page are left to fault in the child. gupsim has
+ * no userfaultfd, so the uffd-wp case never arises.
  *
  * semantics.md §5.5: while the page tables of a COW mapping are copied, the
  * parent's write_protect_seq is odd, so that GUP-fast either sees the
@@ -450,6 +453,14 @@ static int dup_anon_vma(struct mm_struct *mm, struct mm_struct *oldmm)
 	return 0;
 }
 
+/* vma_needs_copy(): may the child refault the range instead? */
+static bool vma_needs_copy(const struct vm_area_struct *src)
+{
+	if (src->vm_flags & (VM_PFNMAP | VM_MIXEDMAP))
+		return true;
+	return src->_sim_flags & VMA_SIM_ANON_VMA;
+}
+
 /* MADV_DONTFORK (VM_DONTCOPY) ranges do not exist in the child. */
 static bool vma_skipped_by_fork(const struct vm_area_struct *vma)
 {
@@ -479,6 +490,8 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 			return err;
 		}
 		vma_link_file(tmp);
+		if (!vma_needs_copy(vma))
+			continue;
 		err = copy_page_range(tmp, vma);
 		if (err)
 			return err;

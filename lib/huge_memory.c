@@ -120,6 +120,9 @@ vm_fault_t do_huge_pmd_anonymous_page(struct vm_fault *vmf)
 {
 	struct folio *folio;
 
+	/* the kernel prepares the anon_vma before it chooses the huge zero
+	 * folio, so even a read fault gives the VMA one */
+	vma_anon_prepare(vmf->vma);
 	if (!fault_is_write(vmf) && vmf->sim->cfg.use_huge_zero_page) {
 		folio = mm_get_huge_zero_folio(vmf->sim);
 		if (!folio) {

@@ -41,6 +41,21 @@ struct mm_struct {
 
 /* VMA flags private to gupsim (vma->_sim_flags) */
 #define VMA_SIM_DONTFORK	(1UL << 0)	/* MADV_DONTFORK (VM_DONTCOPY mirror) */
+/*
+ * The kernel's vma->anon_vma != NULL: set where it would have called
+ * anon_vma_prepare() (the first anon folio mapped into the VMA, or a THP
+ * read fault), kept by split and fork. gupsim gives every VMA its family's
+ * anon_vma up front, so this bit is what vma_needs_copy() asks.
+ */
+#define VMA_SIM_ANON_VMA_BIT	1
+#define VMA_SIM_ANON_VMA	(1UL << VMA_SIM_ANON_VMA_BIT)
+
+static inline void vma_anon_prepare(struct vm_area_struct *vma)
+{
+	/* faults run in parallel under the mmap read lock: atomic set */
+	if (!test_bit(VMA_SIM_ANON_VMA_BIT, &vma->_sim_flags))
+		set_bit(VMA_SIM_ANON_VMA_BIT, &vma->_sim_flags);
+}
 
 static inline bool vma_is_anonymous(const struct vm_area_struct *vma) { return !vma->vm_ops; }
 static inline bool is_cow_mapping(unsigned long flags)

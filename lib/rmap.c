@@ -185,6 +185,7 @@ void folio_add_new_anon_rmap(struct folio *folio, struct vm_area_struct *vma,
 	long nr = folio_nr_pages(folio);
 
 	WARN_ON_ONCE(folio->sim, folio_mapped(folio));
+	vma_anon_prepare(vma);
 	if (!folio_test_hugetlb(folio))
 		SetPageFlag(&folio->page, PG_swapbacked);
 	__page_set_anon(folio, vma, address);

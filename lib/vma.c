@@ -239,7 +239,10 @@ static bool vmas_mergeable(const struct vm_area_struct *a, const struct vm_area_
 		return false;
 	if (a->vm_file != b->vm_file || a->vm_ops != b->vm_ops || a->anon_vma != b->anon_vma)
 		return false;
-	if (a->_sim_flags != b->_sim_flags || a->vm_private_data != b->vm_private_data)
+	/* is_mergeable_anon_vma(): one side without an anon_vma merges */
+	if ((a->_sim_flags ^ b->_sim_flags) & ~VMA_SIM_ANON_VMA)
+		return false;
+	if (a->vm_private_data != b->vm_private_data)
 		return false;
 	return a->vm_pgoff + ((a->vm_end - a->vm_start) >> PAGE_SHIFT) == b->vm_pgoff;
 }
@@ -248,6 +251,7 @@ static bool vmas_mergeable(const struct vm_area_struct *a, const struct vm_area_
 static void vma_merge_into(struct vm_area_struct *a, struct vm_area_struct *b)
 {
 	a->vm_end = b->vm_end;
+	a->_sim_flags |= b->_sim_flags & VMA_SIM_ANON_VMA;
 	remove_vma(b);
 }
 

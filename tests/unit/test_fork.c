@@ -86,6 +86,11 @@ static void shared_mappings_stay_shared(void **state)
 	child = gupsim_fork(parent);
 	assert_false(IS_ERR(child));
 	assert_consistent(parent, child);
+	/* vma_needs_copy(): shared mappings are not copied, the child
+	 * faults the same pages in */
+	assert_true(pte_none(entry_at(child, shm, NULL)));
+	assert_true(pte_none(entry_at(child, anon, NULL)));
+	assert_reads(child, shm, "shm");
 	assert_int_equal(pfn_at(child, shm), pfn_at(parent, shm));
 	/* no COW in shared mappings: the writes meet */
 	put_str(child, anon, "from child");
@@ -114,6 +119,10 @@ static void private_file_pages_are_shared_read_only(void **state)
 	child = gupsim_fork(parent);
 	assert_false(IS_ERR(child));
 	assert_consistent(parent, child);
+	/* vma_needs_copy(): no anon_vma, so the child refaults the page */
+	assert_true(pte_none(entry_at(child, addr, NULL)));
+	assert_int_equal(folio_mapcount(folio), 1);
+	assert_int_equal(gupsim_read(child, addr, &c, 1), 1);
 	assert_ptr_equal(page_folio(gupsim_follow_page(child, addr)), folio);
 	assert_false(pte_write(entry_at(child, addr, NULL)));
 	assert_int_equal(folio_mapcount(folio), 2);
@@ -124,7 +133,9 @@ static void private_file_pages_are_shared_read_only(void **state)
 	gupsim_file_put(file);
 }
 
-static void zero_page_is_copied_as_is(void **state)
+/* The small zero page gives the VMA no anon_vma (do_anonymous_page() reads
+ * before vmf_anon_prepare()): vma_needs_copy() is false, the child refaults. */
+static void zero_page_is_refaulted_by_the_child(void **state)
 {
 	struct mm_struct *parent = mm_new(state), *child;
 	unsigned long addr = map(parent, PAGE_SIZE, ANON, NULL);
@@ -135,6 +146,8 @@ static void zero_page_is_copied_as_is(void **state)
 	child = gupsim_fork(parent);
 	assert_false(IS_ERR(child));
 	assert_consistent(parent, child);
+	assert_true(pte_none(entry_at(child, addr, NULL)));
+	assert_int_equal(gupsim_read(child, addr, &c, 1), 1);
 	assert_true(is_zero_page(gupsim_follow_page(child, addr)));
 	gupsim_mm_put(child);
 	gupsim_mm_put(parent);
@@ -418,8 +431,9 @@ static void write_protect_seq_is_odd_when_fork_splits_a_thp(void **state)
 	assert_int_equal(w.start, addr);
 	assert_int_equal(w.seq_in_copy, seq0 + 1);
 	assert_int_equal(stat(state, GUPSIM_NR_THP_SPLITS), splits + 1);
-	/* one write section per COW VMA */
-	assert_int_equal(READ_ONCE_UL(&parent->write_protect_seq), seq0 + 2 * parent->map_count);
+	/* one write section per COW VMA that vma_needs_copy() copies: the
+	 * THP's (its neighbours never had an anon page) */
+	assert_int_equal(READ_ONCE_UL(&parent->write_protect_seq), seq0 + 2);
 	gupsim_unpin_user_page(&thp->page);
 	gupsim_mmu_notifier_unregister(&w.mn, parent);
 	gupsim_mm_put(child);
@@ -512,7 +526,7 @@ int main(void)
 		T(child_write_after_fork_is_not_seen_by_parent),
 		T(shared_mappings_stay_shared),
 		T(private_file_pages_are_shared_read_only),
-		T(zero_page_is_copied_as_is),
+		T(zero_page_is_refaulted_by_the_child),
 		T(pfnmap_entries_are_copied_as_is),
 		T(fork_copies_pinned_exclusive_page),
 		T(pinned_page_of_mm_that_never_pinned_is_shared),
