@@ -536,6 +536,13 @@ long gupsim_memfd_pin_folios(struct file *memfd, long long start, long long end,
 	/* the kernel would oops on these; gupsim calls them invalid too */
 	if (WARN_ON_ONCE(memfd->sim, !folios || !offset))
 		return -EINVAL;
+	/*
+	 * memfd_pin_folios() exists from v6.11 (commit "mm/gup: introduce
+	 * memfd_pin_folios() for pinning memfd folios"); a driver built for
+	 * an older release has no such call: -ENOSYS, nothing pinned.
+	 */
+	if (!kernel_at_least(memfd->sim, 6, 11))
+		return -ENOSYS;
 
 	/* no mm: MMF_HAS_PINNED is left alone, and nothing unshares */
 	memalloc = memalloc_pin_save();

@@ -191,9 +191,19 @@ vm_fault_t do_huge_pmd_wp_page(struct vm_fault *vmf)
 	struct page *page;
 
 	if (pte_special(orig)) {
-		if (is_huge_zero_folio((struct folio *)pfn_to_page_sim(sim, pte_pfn(orig))))
+		if (!is_huge_zero_folio((struct folio *)pfn_to_page_sim(sim, pte_pfn(orig))))
+			return VM_FAULT_SIGBUS;
+		/*
+		 * A fresh THP replaces the huge zero PMD from v6.13 (commit
+		 * "mm: allocate THP on hugezeropage wp-fault"); before, the
+		 * PMD is split into small zero-page PTEs and the PTE fault
+		 * copies one small page.
+		 */
+		if (kernel_at_least(sim, 6, 13))
 			return do_huge_zero_wp_pmd(vmf);
-		return VM_FAULT_SIGBUS;
+		if (split_huge_pmd(vmf->vma, vmf->pmd, vmf->address))
+			return VM_FAULT_OOM;
+		return VM_FAULT_FALLBACK;
 	}
 	pt_lock(sim, vmf->pmd);
 	if (pt_read(vmf->pmd) != orig) {

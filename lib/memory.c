@@ -308,7 +308,9 @@ static vm_fault_t do_anonymous_zero_page(struct vm_fault *vmf)
  */
 static struct folio *alloc_anon_folio(struct vm_fault *vmf, unsigned int *orderp)
 {
-	unsigned long orders = vmf->sim->cfg.mthp_orders;
+	/* anon mTHP exists from v6.8 (commit "mm: thp: support allocation of
+	 * anonymous multi-size THP"); older releases fault order 0 here */
+	unsigned long orders = kernel_at_least(vmf->sim, 6, 8) ? vmf->sim->cfg.mthp_orders : 0;
 	struct folio *folio;
 
 	for (int order = HPAGE_PMD_ORDER - 1; order >= 2; order--) {

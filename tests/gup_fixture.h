@@ -59,6 +59,7 @@ static inline void gup_fx_config(struct gupsim_config *cfg)
 {
 	gupsim_config_init(cfg);
 	cfg->normal_mb = 64;
+	cfg->kernel_version = test_kernel_version();
 }
 
 static inline int gup_fx_setup(void **state)

@@ -12,6 +12,37 @@
 #include <cmocka.h>
 #include <gupsim/gupsim.h>
 
+/*
+ * GUPSIM_TEST_KERNEL=A.B in the environment runs a test binary under that
+ * release's rules (the fixtures put it in cfg.kernel_version); unset or
+ * malformed: 0, the newest. ctest runs the conformance tables this way.
+ */
+static inline unsigned int test_kernel_version(void)
+{
+	const char *v = getenv("GUPSIM_TEST_KERNEL");
+	char *end;
+	unsigned long a, b;
+
+	if (!v || !*v)
+		return 0;
+	a = strtoul(v, &end, 10);
+	if (*end != '.')
+		return 0;
+	b = strtoul(end + 1, &end, 10);
+	if (*end || a > 255 || b > 255)
+		return 0;
+	return (unsigned int)GUPSIM_KERNEL_VERSION(a, b, 0);
+}
+
+/* A table row whose rule changed in v@a.@b: skipped when the environment
+ * selects an older release (the row states the newer rule). */
+#define SKIP_BEFORE_KERNEL(a, b)						\
+	do {								\
+		unsigned int kv_ = test_kernel_version();		\
+		if (kv_ && kv_ < (unsigned int)GUPSIM_KERNEL_VERSION(a, b, 0))	\
+			skip();						\
+	} while (0)
+
 /* Collects WARN messages so a test can assert on them. */
 struct warn_log {
 	int count;

@@ -81,6 +81,10 @@ static void odirect_read_thp_zeropage(void **state)
 	unsigned long addr = fx_map_thp(fx, 1);
 	struct delta m;
 
+	/* the huge zero PMD is unshared into a THP from v6.13 only
+	 * (do_huge_zero_wp_pmd()); older releases split it */
+	SKIP_BEFORE_KERNEL(6, 13);
+
 	fx_read_fault(fx, addr, 1);
 	m = mark(fx);
 	assert_int_equal(odirect(fx, addr, 512, true), 512);

@@ -49,6 +49,7 @@ static inline void mm_default_cfg(struct gupsim_config *cfg)
 	gupsim_config_init(cfg);
 	cfg->normal_mb = 64;
 	cfg->hugetlb_2m_pages = 2;
+	cfg->kernel_version = test_kernel_version();
 }
 
 static inline int mm_setup(void **state)

@@ -29,7 +29,8 @@ static int setup_at(void **state, unsigned int version)
 static int setup_newest(void **state) { return setup_at(state, 0); }
 static int setup_6_15(void **state) { return setup_at(state, GUPSIM_KERNEL_VERSION(6, 15, 0)); }
 static int setup_6_12(void **state) { return setup_at(state, GUPSIM_KERNEL_VERSION(6, 12, 0)); }
-static int setup_6_6(void **state) { return setup_at(state, GUPSIM_KERNEL_VERSION(6, 6, 0)); }
+/* v6.8/v6.9: anon mTHP exists (v6.8) and the pre-v6.10 reuse rule holds */
+static int setup_6_9(void **state) { return setup_at(state, GUPSIM_KERNEL_VERSION(6, 9, 0)); }
 
 /* A 16 KiB anon folio shared with a child that then exits: all four PTEs
  * ours again, read-only, none exclusive; @keep of them stay mapped. */
@@ -90,7 +91,8 @@ static void ro_pin_of_last_mapped_page_pins_a_copy(void **state)
 	gupsim_unpin_user_page(pages[0]);
 }
 
-/* v6.6-v6.9: the one reference is ours: the large folio is reused. */
+/* v6.8-v6.9 (no anon mTHP before): the one reference is ours, the
+ * large folio is reused. */
 static void last_mapped_page_reused_before_6_10(void **state)
 {
 	struct mm_fixture *f = F(state);
@@ -136,11 +138,11 @@ int main(void)
 		T(last_mapped_page_is_copied_to_order0, setup_6_15),
 		T(last_mapped_page_is_copied_to_order0, setup_6_12),
 		T(ro_pin_of_last_mapped_page_pins_a_copy, setup_newest),
-		T(last_mapped_page_reused_before_6_10, setup_6_6),
+		T(last_mapped_page_reused_before_6_10, setup_6_9),
 		T(fully_mapped_exclusively_is_reused, setup_newest),
 		T(fully_mapped_exclusively_is_reused, setup_6_15),
 		T(fully_mapped_is_copied_before_6_15, setup_6_12),
-		T(fully_mapped_is_copied_before_6_15, setup_6_6),
+		T(fully_mapped_is_copied_before_6_15, setup_6_9),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
