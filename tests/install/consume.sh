@@ -101,6 +101,13 @@ if readelf -d "$WORK_DIR/consumer_pc_static" | grep -q "NEEDED.*libgupsim"; then
 fi
 "$WORK_DIR/consumer_pc_static" || fail "consumer (pkg-config, static) exited $?"
 
+step "pkg-config: static link beside a harness's own find_vma, get_file, ..."
+# shellcheck disable=SC2086
+"$CC" $EXTRA_FLAGS -std=c11 -Wall -Wextra -Werror $("$PKG_CONFIG" --cflags gupsim-static) \
+	-o "$WORK_DIR/static_clash" "$SRC_DIR/../abi/static_clash.c" $static_libs ||
+	fail "a harness with its own kernel stubs does not link the installed libgupsim.a"
+"$WORK_DIR/static_clash" || fail "static_clash (installed libgupsim.a) exited $?"
+
 step "pkg-config: relocatable (the prefix moved after install)"
 moved=$WORK_DIR/moved
 cp -a "$prefix" "$moved"
