@@ -20,6 +20,10 @@ for t in oracle_diff bench_gup_test_vmtests; do
 	printf '%s\n' "$quick" | grep -qx "$t" && fail "$t is in the quick default"
 	printf '%s\n' "$extra" | grep -qx "$t" || fail "$t is in neither label '$ex'"
 done
+# the gupsim-bench timing run (when built) and the plot of its CSV
+for t in bench_gupsim_bench_quick bench_plot; do
+	printf '%s\n' "$quick" | grep -qx "$t" && fail "$t is in the quick default"
+done
 for t in bench_gup_test_default unit_test_pin; do
 	printf '%s\n' "$quick" | grep -qx "$t" || fail "$t is missing from the quick default"
 done
