@@ -151,7 +151,7 @@ static void report_global(const char *text)
  * Hand a finished report to the handler (outside the lock: a handler may
  * call into the library) or print it; strict mode then aborts.
  */
-static void report(struct gupsim *sim, const char *text)
+void report_deliver(struct gupsim *sim, const char *text)
 {
 	gupsim_warn_fn fn = NULL;
 	void *arg = NULL;
@@ -175,6 +175,13 @@ static void report(struct gupsim *sim, const char *text)
 		pthread_mutex_unlock(&sim->log_lock);
 		abort();
 	}
+}
+
+/* Under a library lock the report waits until the thread holds none (deferred.c). */
+static void report(struct gupsim *sim, const char *text)
+{
+	if (!report_defer(sim, text))
+		report_deliver(sim, text);
 }
 
 static const char *file_basename(const char *file)
@@ -484,6 +491,13 @@ void dump_page(const struct page *page, const char *reason)
 	text[0] = '\0';
 	format_dump_page(&b, page, reason);
 	sim = page_sim_safe(page);
+	/* after the reports raised before it (deferred.c) */
+	if (!log_defer(sim, text))
+		log_deliver(sim, text);
+}
+
+void log_deliver(struct gupsim *sim, const char *text)
+{
 	if (sim)
 		pthread_mutex_lock(&sim->log_lock);
 	log_write_locked(sim, text);

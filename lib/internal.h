@@ -494,6 +494,29 @@ static inline bool __gs_warned(bool v) { return v; }
 
 /* trace.c */
 void gupsim_trace_emit(struct gupsim *sim, const struct gupsim_trace_record *rec);
+/* Hand @rec to the callback now (gupsim_trace_emit() or deferred.c). */
+void trace_deliver(struct gupsim *sim, const struct gupsim_trace_record *rec);
+/* debug.c: hand a report to the warn handler now; strict mode aborts. */
+void report_deliver(struct gupsim *sim, const char *text);
+
+/* deferred.c: reports and trace events wait until no library lock is held */
+extern _Thread_local unsigned int lib_lock_depth;
+extern _Thread_local bool lib_deferred_pending;
+bool report_defer(struct gupsim *sim, const char *text);	/* true: queued */
+bool log_defer(struct gupsim *sim, const char *text);
+void log_deliver(struct gupsim *sim, const char *text);	/* debug.c: print now */
+bool trace_defer(struct gupsim *sim, const struct gupsim_trace_record *rec);
+void deferred_flush(void);
+/* Every library lock (library mmap holds, page-table and folio locks) */
+static inline void lib_lock_acquired(void)
+{
+	lib_lock_depth++;
+}
+static inline void lib_lock_released(void)
+{
+	if (lib_lock_depth && !--lib_lock_depth && lib_deferred_pending)
+		deferred_flush();
+}
 static inline bool trace_enabled(const struct gupsim *sim)
 {
 	return READ_ONCE_UL(&sim->trace_fn) != 0;

@@ -106,21 +106,45 @@ bool folio_mark_dirty(struct folio *folio)
 	return !test_and_set_bit(PG_dirty, (unsigned long *)&folio->flags);
 }
 
-bool folio_trylock(struct folio *folio)
+/*
+ * The folio lock. The library's own holds count as library locks
+ * (deferred.c); a lock the caller takes with gupsim_folio_lock() does not.
+ */
+static bool folio_trylock_raw(struct folio *folio)
 {
 	return !test_and_set_bit_lock(PG_locked, (unsigned long *)&folio->flags);
 }
 
+static void folio_lock_raw(struct folio *folio)
+{
+	while (!folio_trylock_raw(folio))
+		sched_yield();
+}
+
+static void folio_unlock_raw(struct folio *folio)
+{
+	WARN(folio->sim, !PageFlag(&folio->page, PG_locked), "folio_unlock() of an unlocked folio\n");
+	clear_bit_unlock(PG_locked, (unsigned long *)&folio->flags);
+}
+
+bool folio_trylock(struct folio *folio)
+{
+	if (!folio_trylock_raw(folio))
+		return false;
+	lib_lock_acquired();
+	return true;
+}
+
 void folio_lock(struct folio *folio)
 {
-	while (!folio_trylock(folio))
-		sched_yield();
+	folio_lock_raw(folio);
+	lib_lock_acquired();
 }
 
 void folio_unlock(struct folio *folio)
 {
-	WARN(folio->sim, !PageFlag(&folio->page, PG_locked), "folio_unlock() of an unlocked folio\n");
-	clear_bit_unlock(PG_locked, (unsigned long *)&folio->flags);
+	folio_unlock_raw(folio);
+	lib_lock_released();
 }
 
 /* ---- exported wrappers: argument checks, then the kernel's behaviour ---- */
@@ -313,11 +337,11 @@ bool gupsim_PageAnonExclusive(const struct page *page)
 void gupsim_folio_lock(struct folio *folio)
 {
 	if (folio)
-		folio_lock(folio);
+		folio_lock_raw(folio);
 }
 
 void gupsim_folio_unlock(struct folio *folio)
 {
 	if (folio)
-		folio_unlock(folio);
+		folio_unlock_raw(folio);
 }

@@ -27,16 +27,21 @@ struct page *pt_page_of(struct gupsim *sim, const pteval_t *entry)
 void pt_lock(struct gupsim *sim, pteval_t *entry)
 {
 	spin_lock_word(&pt_page_of(sim, entry)->_sim_private);
+	lib_lock_acquired();
 }
 
 void pt_unlock(struct gupsim *sim, pteval_t *entry)
 {
 	spin_unlock_word(&pt_page_of(sim, entry)->_sim_private);
+	lib_lock_released();
 }
 
 bool pt_trylock(struct gupsim *sim, pteval_t *entry)
 {
-	return spin_trylock_word(&pt_page_of(sim, entry)->_sim_private);
+	if (!spin_trylock_word(&pt_page_of(sim, entry)->_sim_private))
+		return false;
+	lib_lock_acquired();
+	return true;
 }
 
 struct page *pt_alloc(struct gupsim *sim)

@@ -4,8 +4,9 @@
  * GUP, faults, COW, migration, fork copies, THP splits and unpins.
  *
  * The callback and its argument are changed and read as a pair under
- * sim->log_lock; the callback itself runs without any lock held, so it may
- * call back into the library. trace_enabled() (internal.h) is the lockless
+ * sim->log_lock; the callback itself runs without any library lock held
+ * (deferred.c queues the events raised under one), so it may call back
+ * into the library. trace_enabled() (internal.h) is the lockless
  * check emitters make first.
  */
 #include "internal.h"
@@ -58,16 +59,25 @@ void gupsim_set_trace(struct gupsim *sim, gupsim_trace_fn fn, void *arg)
 	pthread_mutex_unlock(&sim->log_lock);
 }
 
-/* Deliver @rec to the machine's callback, naming it if the emitter did not. */
+/*
+ * Deliver @rec to the machine's callback, naming it if the emitter did not;
+ * under a library lock it waits until the thread holds none (deferred.c).
+ */
 void gupsim_trace_emit(struct gupsim *sim, const struct gupsim_trace_record *rec)
+{
+	if (!sim || !rec || !trace_enabled(sim))
+		return;
+	if (!trace_defer(sim, rec))
+		trace_deliver(sim, rec);
+}
+
+void trace_deliver(struct gupsim *sim, const struct gupsim_trace_record *rec)
 {
 	const struct trace_event_desc *desc;
 	struct gupsim_trace_record copy;
 	gupsim_trace_fn fn;
 	void *arg;
 
-	if (!sim || !rec || !trace_enabled(sim))
-		return;
 	pthread_mutex_lock(&sim->log_lock);
 	fn = sim->trace_fn;
 	arg = sim->trace_arg;
