@@ -167,14 +167,17 @@ static void check_mms(struct checker *c)
 	for (size_t i = 0; i < n; i++) {
 		struct mm_struct *mm = mms[i];
 		long problems = mm_check(mm);
+		bool taken;
 
 		if (problems)
 			violation(c, NULL, "mm %d: %ld problem(s), logged by mm_check", mm->id,
 				  problems);
-		gupsim_mmap_read_lock(mm);
+		/* a caller that holds this mm's lock is checked under its hold */
+		taken = !mmap_lock_held(mm) && !mm_read_lock(mm);
 		if (walk_page_range(mm, 0, TASK_SIZE_MAX + PAGE_SIZE, tally_entry, c))
 			c->oom = true;
-		gupsim_mmap_read_unlock(mm);
+		if (taken)
+			mm_read_unlock(mm);
 		gupsim_mm_put(mm);
 	}
 	free(mms);

@@ -506,11 +506,15 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 
 	if (!mm)
 		return ERR_PTR(-ENOMEM);
-	gupsim_mmap_write_lock(oldmm);
-	gupsim_mmap_write_lock(mm);
-	err = dup_mmap(mm, oldmm);
-	gupsim_mmap_write_unlock(mm);
-	gupsim_mmap_write_unlock(oldmm);
+	err = mm_write_lock(oldmm);	/* -EDEADLK: the caller holds it */
+	if (!err) {
+		err = mm_write_lock(mm);
+		if (!err) {
+			err = dup_mmap(mm, oldmm);
+			mm_write_unlock(mm);
+		}
+		mm_write_unlock(oldmm);
+	}
 	if (err) {
 		/* the partial child is torn down like any mm; the parent keeps
 		 * what fork did to it (write-protected entries, split PMDs) */

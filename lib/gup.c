@@ -140,8 +140,10 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start, unsigned
 		return 0;
 
 	if (!*locked) {
-		if (gupsim_mmap_read_lock_killable(mm))
-			return -EAGAIN;
+		/* -EDEADLK (WARNed): the caller holds it, e.g. GUP-fast's slow path */
+		ret = mm_read_lock(mm);
+		if (ret)
+			return ret;
 		must_unlock = true;
 		*locked = 1;
 	} else {
@@ -175,7 +177,7 @@ long __get_user_pages_locked(struct mm_struct *mm, unsigned long start, unsigned
 	}
 
 	if (must_unlock && *locked) {
-		gupsim_mmap_read_unlock(mm);
+		mm_read_unlock(mm);
 		*locked = 0;
 	}
 

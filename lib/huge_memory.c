@@ -429,10 +429,10 @@ static bool lock_mms(struct split_ctx *c)
 
 		if (mmap_lock_held(mm))
 			continue;
-		if (!gupsim_mmap_read_trylock(mm))
+		if (!mm_read_trylock(mm))
 			return false;
 		if (ptr_set_add(&c->locked, mm) < 0) {
-			gupsim_mmap_read_unlock(mm);
+			mm_read_unlock(mm);
 			return false;
 		}
 	}
@@ -442,7 +442,7 @@ static bool lock_mms(struct split_ctx *c)
 static void unlock_mms(struct split_ctx *c)
 {
 	for (int i = 0; i < c->locked.nr; i++)
-		gupsim_mmap_read_unlock(c->locked.p[i]);
+		mm_read_unlock(c->locked.p[i]);
 	c->locked.nr = 0;
 }
 

@@ -242,16 +242,20 @@ int gupsim_madvise(struct mm_struct *mm, unsigned long start, size_t len_in, int
 		return 0;
 
 	if (madvise_changes_flags(advice)) {
-		gupsim_mmap_write_lock(mm);
+		err = mm_write_lock(mm);	/* -EDEADLK: the caller holds it */
+		if (err)
+			return err;
 		err = madvise_walk_vmas(mm, start, end, advice);
-		gupsim_mmap_write_unlock(mm);
+		mm_write_unlock(mm);
 		return err;
 	}
-	gupsim_mmap_read_lock(mm);
+	err = mm_read_lock(mm);
+	if (err)
+		return err;
 	if (advice == MADV_POPULATE_READ || advice == MADV_POPULATE_WRITE)
 		err = madvise_populate(mm, start, end, advice == MADV_POPULATE_WRITE);
 	else
 		err = madvise_walk_vmas(mm, start, end, advice);
-	gupsim_mmap_read_unlock(mm);
+	mm_read_unlock(mm);
 	return err;
 }

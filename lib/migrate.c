@@ -11,7 +11,10 @@
  * racing GUP-fast grab, makes it busy), copy, replace it in the page cache
  * and point the migration entries at the copy. A fault on a migration entry
  * waits for it to go (memory.c); each mm with such an entry stays
- * read-locked meanwhile, so that its VMAs and page tables stay put.
+ * read-locked meanwhile, so that its VMAs and page tables stay put: the rmap
+ * walk locks each mm once (not once per mapping: a PTE-mapped THP has 512)
+ * and keeps it locked until the entries are gone. An mm the caller holds is
+ * not locked again, so a writer queued on it cannot make the walk fail.
  */
 #include <sched.h>
 #include <stdlib.h>
@@ -20,6 +23,8 @@
 
 /* migrate_pages() tries a busy folio this many times (NR_MAX_MIGRATE_PAGES_RETRY) */
 #define MIGRATE_BUSY_RETRIES	10
+/* Waits for a busy mm's writer, which are not failures (a bound all the same) */
+#define MIGRATE_MM_WAITS	1000
 
 /* One mapping of the folio being migrated, replaced by a migration entry. */
 struct migrate_map {
@@ -37,6 +42,7 @@ struct migrate_ctx {
 	struct migrate_map *maps;
 	unsigned int nr, cap;
 	int err;
+	struct rmap_locks locks;	/* the mms the walk locked, until remapped */
 };
 
 static bool migrate_ctx_grow(struct migrate_ctx *ctx)
@@ -57,8 +63,9 @@ static bool migrate_ctx_grow(struct migrate_ctx *ctx)
 
 /*
  * rmap_walk() callback, with the entry's table lock held: try_to_migrate_one().
- * The mapping's mm stays read-locked until the migration entry is gone, so
- * neither the VMA nor the page table can be freed meanwhile.
+ * The mapping's mm is read-locked (by the walk, in ctx->locks, or by the
+ * caller) until the migration entry is gone, so neither the VMA nor the
+ * page table can be freed meanwhile.
  */
 static int unmap_one(struct folio *folio, struct vm_area_struct *vma, unsigned long addr,
 		     pteval_t *entry, enum pt_level level, void *arg)
@@ -71,8 +78,6 @@ static int unmap_one(struct folio *folio, struct vm_area_struct *vma, unsigned l
 		return 0;
 	if (!migrate_ctx_grow(ctx))
 		return ctx->err = -ENOMEM;
-	if (!gupsim_mmap_read_trylock(vma->vm_mm))
-		return ctx->err = -EAGAIN;	/* a writer is busy there: retry later */
 	m = &ctx->maps[ctx->nr++];
 	*m = (struct migrate_map){
 		.vma = vma, .addr = addr, .entry = entry, .orig = e, .level = level,
@@ -148,9 +153,9 @@ static void remap_all(struct migrate_ctx *ctx, struct folio *folio)
 		remap_one(&ctx->maps[i], folio);
 	if (ctx->nr)
 		migration_wake_all(folio_sim(folio));
-	for (unsigned int i = 0; i < ctx->nr; i++)
-		gupsim_mmap_read_unlock(ctx->maps[i].vma->vm_mm);
 	ctx->nr = 0;
+	while (ctx->locks.nr)
+		mm_read_unlock(ctx->locks.mm[--ctx->locks.nr]);
 }
 
 static void notify_unmapped(struct migrate_ctx *ctx)
@@ -247,11 +252,12 @@ static bool migrate_refs_frozen(struct folio *folio, bool cached)
 /*
  * Migrate one isolated folio (the caller holds a reference on it) into
  * pinnable memory: 0, -EAGAIN (busy: extra references, or an mm that
- * cannot be locked now) or -ENOMEM.
+ * cannot be locked now, then *@busy_mm with an mm_users reference) or
+ * -ENOMEM.
  */
-int migrate_folio_longterm(struct folio *folio)
+static int migrate_folio_try(struct folio *folio, struct mm_struct **busy_mm)
 {
-	struct migrate_ctx ctx = { .folio = folio };
+	struct migrate_ctx ctx = { .folio = folio, .locks.want_busy = true };
 	struct folio *dst;
 	int ret = 0, walk;
 	bool cached;
@@ -271,7 +277,7 @@ int migrate_folio_longterm(struct folio *folio)
 	}
 
 	/* a busy mm (-EAGAIN) keeps its mapping, and so a reference */
-	walk = rmap_walk(folio, unmap_one, &ctx);
+	walk = rmap_walk_locked(folio, unmap_one, &ctx, &ctx.locks);
 	notify_unmapped(&ctx);
 	if (walk == -EAGAIN || ctx.err || !migrate_refs_frozen(folio, cached)) {
 		ret = ctx.err == -ENOMEM ? -ENOMEM : -EAGAIN;
@@ -289,6 +295,19 @@ int migrate_folio_longterm(struct folio *folio)
 	}
 	folio_unlock(folio);
 	free(ctx.maps);
+	*busy_mm = ctx.locks.busy;	/* the caller puts it */
+	ctx.locks.busy = NULL;
+	rmap_locks_release(&ctx.locks);	/* nothing locked any more */
+	return ret;
+}
+
+int migrate_folio_longterm(struct folio *folio)
+{
+	struct mm_struct *busy = NULL;
+	int ret = migrate_folio_try(folio, &busy);
+
+	if (busy)
+		gupsim_mm_put(busy);
 	return ret;
 }
 
@@ -334,12 +353,36 @@ static int migrate_one_isolated(struct folio *folio)
 {
 	struct gupsim *sim = folio_sim(folio);
 	long nr = folio_nr_pages(folio);
-	int ret = -EAGAIN;
+	struct mm_struct *held = NULL;
+	int ret = -EAGAIN, waits = 0;
 
-	for (int pass = 0; pass < MIGRATE_BUSY_RETRIES && ret == -EAGAIN; pass++) {
-		if (pass)
+	for (int pass = 0; pass < MIGRATE_BUSY_RETRIES && ret == -EAGAIN;) {
+		struct mm_struct *busy = NULL;
+
+		ret = migrate_folio_try(folio, &busy);
+		if (held) {
+			mm_read_unlock(held);
+			gupsim_mm_put(held);
+			held = NULL;
+		}
+		/*
+		 * A writer holds or waits for @busy's lock (the kernel's walk takes
+		 * no mmap lock and would not care): wait for the lock, which is no
+		 * failure, and try again holding it, so that the next writer to
+		 * queue cannot fail the walk. Only a thread that holds no mmap
+		 * lock (and no folio lock here) may block: no lock cycle can form.
+		 */
+		if (ret == -EAGAIN && busy && waits < MIGRATE_MM_WAITS && !mmap_locks_held() &&
+		    !mm_read_lock(busy)) {
+			held = busy;
+			waits++;
+			continue;
+		}
+		if (busy)
+			gupsim_mm_put(busy);
+		pass++;
+		if (ret == -EAGAIN)
 			sched_yield();
-		ret = migrate_folio_longterm(folio);
 	}
 	if (ret)
 		count_vm_events(sim, GUPSIM_NR_PGMIGRATE_FAIL, nr);

@@ -297,9 +297,10 @@ static void check_folios(struct check *c)
 long mm_check_flags(struct mm_struct *mm, unsigned int flags)
 {
 	struct check c = { .mm = mm, .flags = flags };
+	/* a caller that holds this mm's lock is checked under its hold */
+	bool taken = !mmap_lock_held(mm) && !mm_read_lock(mm);
 	int err;
 
-	gupsim_mmap_read_lock(mm);
 	for (struct vm_area_struct *v = mm->mmap; v; v = v->vm_next) {
 		if (v->vm_start >= v->vm_end || !IS_ALIGNED(v->vm_start | v->vm_end, PAGE_SIZE))
 			report(&c, "bad VMA [%#lx, %#lx)", v->vm_start, v->vm_end);
@@ -311,7 +312,8 @@ long mm_check_flags(struct mm_struct *mm, unsigned int flags)
 	err = walk_page_range(mm, 0, TASK_SIZE + PAGE_SIZE, check_entry, &c);
 	if (!err)
 		check_folios(&c);
-	gupsim_mmap_read_unlock(mm);
+	if (taken)
+		mm_read_unlock(mm);
 	free(c.t);
 	if (err)
 		report(&c, "out of memory after %zu folios", c.nr);

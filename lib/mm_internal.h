@@ -111,8 +111,22 @@ void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len);
 void __mmput(struct mm_struct *mm, bool keep_shell);
 
 /* mmap_lock.c */
-/* Set up @mm's mmap lock (writer-preferring, like the kernel's rwsem). */
-void mmap_lock_init(struct mm_struct *mm);
+/* Set up @mm's mmap lock (writer-preferring, like the kernel's rwsem): 0 or -errno. */
+int mmap_lock_init(struct mm_struct *mm);
+/*
+ * The library's own holds for the length of one call: 0, or -EDEADLK (and
+ * a lockdep-style WARN) when the calling thread already holds @mm's lock.
+ * Reports raised under them are delivered at the thread's last release.
+ */
+int mm_read_lock(struct mm_struct *mm);
+int mm_write_lock(struct mm_struct *mm);
+bool mm_read_trylock(struct mm_struct *mm);	/* false if busy or held by this thread */
+void mm_read_unlock(struct mm_struct *mm);
+void mm_write_unlock(struct mm_struct *mm);
+/* Release the calling thread's hold on @mm (it is being torn down). */
+void mmap_lock_forget(struct mm_struct *mm);
+/* How many mm locks the calling thread holds. */
+unsigned int mmap_locks_held(void);
 /* Whether the calling thread holds @mm's mmap lock (read or write). */
 bool mmap_lock_held(struct mm_struct *mm);
 void mmap_assert_locked(struct mm_struct *mm);
@@ -342,6 +356,17 @@ bool folio_mapped(const struct folio *folio);
 typedef int (*rmap_fn)(struct folio *folio, struct vm_area_struct *vma, unsigned long addr,
 		       pteval_t *entry, enum pt_level level, void *arg);
 int rmap_walk(struct folio *folio, rmap_fn fn, void *arg);
+/* The mm locks an rmap walk took (each mm once), and the first busy mm. */
+struct rmap_locks {
+	struct mm_struct **mm;
+	unsigned int nr, cap;
+	bool want_busy;			/* record @busy */
+	struct mm_struct *busy;		/* with an mm_users reference, or NULL */
+};
+/* rmap_walk() that leaves the mms it locked in @locks (for migration). */
+int rmap_walk_locked(struct folio *folio, rmap_fn fn, void *arg, struct rmap_locks *locks);
+/* Unlock what @locks holds and drop its busy mm's reference. */
+void rmap_locks_release(struct rmap_locks *locks);
 /* Consistency check of @mm's page tables against its VMAs and the folios'
  * mapcounts and refcounts; each problem is logged. Returns the number of
  * problems. With MM_CHECK_EXACT_REFS the caller promises that no one holds

@@ -48,7 +48,10 @@ struct mm_struct *mm_alloc(struct gupsim *sim)
 		return NULL;
 	mm->sim = sim;
 	atomic_set(&mm->mm_users, 1);
-	mmap_lock_init(mm);
+	if (mmap_lock_init(mm)) {
+		free(mm);
+		return NULL;
+	}
 	pthread_mutex_init(&mm->notifier_lock, NULL);
 	mm->mmap_base = MMAP_BASE;
 	if (pgtable_init(mm))
@@ -94,13 +97,18 @@ struct mm_struct *gupsim_mm_create(struct gupsim *sim)
 /* exit_mmap(): unmap everything, free the tables, drop the VMAs. */
 static void exit_mmap(struct mm_struct *mm)
 {
-	gupsim_mmap_write_lock(mm);
+	if (mm_write_lock(mm)) {
+		/* WARNed: the last put came with this thread's hold on the lock */
+		mmap_lock_forget(mm);
+		if (mm_write_lock(mm))
+			return;
+	}
 	for (struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
 		zap_page_range(vma, vma->vm_start, vma->vm_end);
 	free_pgtables(mm, 0, TASK_SIZE + PAGE_SIZE);
 	while (mm->mmap)
 		remove_vma(mm->mmap);
-	gupsim_mmap_write_unlock(mm);
+	mm_write_unlock(mm);
 }
 
 void __mmput(struct mm_struct *mm, bool keep_shell)
@@ -551,9 +559,11 @@ unsigned long gupsim_mmap(struct mm_struct *mm, unsigned long addr, size_t len, 
 		return (unsigned long)err;
 	if (req.file && req.file->sim != mm->sim)
 		return (unsigned long)-EINVAL;
-	gupsim_mmap_write_lock(mm);
+	ret = (unsigned long)(long)mm_write_lock(mm);
+	if (ret)
+		return ret;	/* -EDEADLK: the caller holds this mm's lock */
 	ret = mmap_locked(&req);
-	gupsim_mmap_write_unlock(mm);
+	mm_write_unlock(mm);
 	if (IS_ERR_VALUE(ret))
 		return ret;
 	/* MAP_POPULATE (not MAP_NONBLOCK) and MAP_LOCKED prefault: mm_populate() */
@@ -573,7 +583,8 @@ void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len)
 {
 	unsigned long end = start + len;
 
-	gupsim_mmap_read_lock(mm);
+	if (mm_read_lock(mm))
+		return;
 	for (struct vm_area_struct *vma = find_vma(mm, start); vma && vma->vm_start < end;
 	     vma = vma->vm_next) {
 		unsigned long s = start > vma->vm_start ? start : vma->vm_start;
@@ -590,7 +601,7 @@ void mm_populate(struct mm_struct *mm, unsigned long start, unsigned long len)
 		(void)__get_user_pages_locked(mm, s, (e - s) >> PAGE_SHIFT, NULL, &locked,
 					      gup_flags);
 	}
-	gupsim_mmap_read_unlock(mm);
+	mm_read_unlock(mm);
 }
 
 /* ------------------------------------------------------------------ */
@@ -658,8 +669,10 @@ int gupsim_munmap(struct mm_struct *mm, unsigned long addr, size_t len)
 	len = ALIGN(len, PAGE_SIZE);
 	if (!len)
 		return -EINVAL;
-	gupsim_mmap_write_lock(mm);
+	ret = mm_write_lock(mm);
+	if (ret)
+		return ret;	/* -EDEADLK: the caller holds this mm's lock */
 	ret = do_munmap(mm, addr, addr + len);
-	gupsim_mmap_write_unlock(mm);
+	mm_write_unlock(mm);
 	return ret;
 }

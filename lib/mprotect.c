@@ -243,8 +243,10 @@ int gupsim_mprotect(struct mm_struct *mm, unsigned long start, size_t len, int p
 	/* gupsim has no stack VMAs that grow: PROT_GROWS* have nothing to act on */
 	if (grows)
 		return -EINVAL;
-	gupsim_mmap_write_lock(mm);
+	err = mm_write_lock(mm);	/* -EDEADLK: the caller holds it */
+	if (err)
+		return err;
 	err = mprotect_locked(mm, start, end, prot);
-	gupsim_mmap_write_unlock(mm);
+	mm_write_unlock(mm);
 	return err;
 }

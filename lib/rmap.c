@@ -354,6 +354,7 @@ struct rmap_walk_state {
 	struct folio *folio;
 	rmap_fn fn;
 	void *arg;
+	struct rmap_locks *locks;
 };
 
 /* Does @entry (at @level) still map a page of @folio? */
@@ -418,17 +419,44 @@ static int rmap_walk_range(struct rmap_walk_state *s, struct vm_area_struct *vma
  * lock and waits for ours, so other mms are only trylocked; one that is
  * busy is skipped and the walk reports -EAGAIN (the kernel's rmap walkers
  * take no mmap lock at all: RCU keeps their tables alive, which gupsim
- * models with the mmap lock).
+ * models with the mmap lock). Each mm is locked once per walk and stays
+ * locked until the walk ends, however many of its VMAs map the folio; an
+ * mm the calling thread holds already is not locked again.
  */
-static int rmap_lock_mm(struct mm_struct *mm, bool *taken)
+static int rmap_lock_mm(struct rmap_walk_state *s, struct mm_struct *mm)
 {
-	*taken = false;
+	struct rmap_locks *l = s->locks;
+
 	if (mmap_lock_held(mm))
 		return 0;
-	if (!gupsim_mmap_read_trylock(mm))
+	if (l->nr == l->cap) {
+		unsigned int cap = l->cap ? l->cap * 2 : 4;
+		struct mm_struct **p = realloc(l->mm, cap * sizeof(*p));
+
+		if (!p)
+			return -EAGAIN;
+		l->mm = p;
+		l->cap = cap;
+	}
+	if (!mm_read_trylock(mm)) {
+		if (l->want_busy && !l->busy && atomic_inc_not_zero(&mm->mm_users))
+			l->busy = mm;
 		return -EAGAIN;
-	*taken = true;
+	}
+	l->mm[l->nr++] = mm;
 	return 0;
+}
+
+void rmap_locks_release(struct rmap_locks *locks)
+{
+	while (locks->nr)
+		mm_read_unlock(locks->mm[--locks->nr]);
+	free(locks->mm);
+	locks->mm = NULL;
+	locks->cap = 0;
+	if (locks->busy)
+		gupsim_mm_put(locks->busy);
+	locks->busy = NULL;
 }
 
 static int rmap_walk_vma(struct rmap_walk_state *s, struct vm_area_struct *vma,
@@ -484,15 +512,12 @@ static int rmap_walk_anon(struct rmap_walk_state *s)
 	pthread_mutex_lock(&av->lock);
 	for (unsigned int i = 0; i < av->nr_mms && !ret; i++) {
 		struct mm_struct *mm = av->mms[i];
-		bool taken;
 
-		if (rmap_lock_mm(mm, &taken)) {
+		if (rmap_lock_mm(s, mm)) {
 			skipped = true;
 			continue;
 		}
 		ret = rmap_walk_anon_mm(s, mm);
-		if (taken)
-			gupsim_mmap_read_unlock(mm);
 	}
 	pthread_mutex_unlock(&av->lock);
 	anon_vma_put(av);
@@ -526,15 +551,11 @@ static int rmap_walk_file(struct rmap_walk_state *s, struct address_space *mappi
 
 	pthread_mutex_lock(&mapping->lock);
 	for (struct vm_area_struct *vma = mapping->i_mmap; vma && !ret; vma = vma->i_mmap_next) {
-		bool taken;
-
-		if (rmap_lock_mm(vma->vm_mm, &taken)) {
+		if (rmap_lock_mm(s, vma->vm_mm)) {
 			skipped = true;
 			continue;
 		}
 		ret = rmap_walk_file_vma(s, vma);
-		if (taken)
-			gupsim_mmap_read_unlock(vma->vm_mm);
 	}
 	pthread_mutex_unlock(&mapping->lock);
 	return ret ? ret : (skipped ? -EAGAIN : 0);
@@ -546,9 +567,9 @@ static int rmap_walk_file(struct rmap_walk_state *s, struct address_space *mappi
  * holds a reference on @folio. Returns the first non-zero @fn result, else
  * -EAGAIN if an mm was busy and skipped, else 0.
  */
-int rmap_walk(struct folio *folio, rmap_fn fn, void *arg)
+int rmap_walk_locked(struct folio *folio, rmap_fn fn, void *arg, struct rmap_locks *locks)
 {
-	struct rmap_walk_state s = { .folio = folio, .fn = fn, .arg = arg };
+	struct rmap_walk_state s = { .folio = folio, .fn = fn, .arg = arg, .locks = locks };
 	struct address_space *mapping;
 
 	if (folio_test_anon(folio))
@@ -557,4 +578,13 @@ int rmap_walk(struct folio *folio, rmap_fn fn, void *arg)
 	if (!mapping)
 		return 0;
 	return rmap_walk_file(&s, mapping);
+}
+
+int rmap_walk(struct folio *folio, rmap_fn fn, void *arg)
+{
+	struct rmap_locks locks = { 0 };
+	int ret = rmap_walk_locked(folio, fn, arg, &locks);
+
+	rmap_locks_release(&locks);
+	return ret;
 }

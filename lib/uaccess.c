@@ -159,7 +159,8 @@ static long user_access(struct mm_struct *mm, unsigned long addr, void *buf, siz
 	/* access_ok(): the whole range must be user addresses */
 	if (!buf || addr + len < addr || addr + len > TASK_SIZE)
 		return -EFAULT;
-	gupsim_mmap_read_lock(mm);
+	if (mm_read_lock(mm))
+		return -EDEADLK;	/* WARNed: the caller holds this mm's lock */
 	while (done < len) {
 		u.addr = addr + done;
 		u.len = PAGE_SIZE - (u.addr & ~PAGE_MASK);
@@ -170,7 +171,7 @@ static long user_access(struct mm_struct *mm, unsigned long addr, void *buf, siz
 			break;
 		done += u.len;
 	}
-	gupsim_mmap_read_unlock(mm);
+	mm_read_unlock(mm);
 	return done ? (long)done : -EFAULT;
 }
 

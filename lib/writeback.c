@@ -60,7 +60,9 @@ static unsigned long vma_file_pages(const struct vm_area_struct *vma)
 static void unmap_file_range_mm(struct mm_struct *mm, struct file *file, pgoff_t first,
 				unsigned long nr)
 {
-	gupsim_mmap_read_lock(mm);
+	/* the caller's own hold will do (the kernel takes no mmap lock here) */
+	bool taken = !mmap_lock_held(mm) && !mm_read_lock(mm);
+
 	for (struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
 		pgoff_t lo, hi;
 
@@ -73,7 +75,8 @@ static void unmap_file_range_mm(struct mm_struct *mm, struct file *file, pgoff_t
 		zap_page_range(vma, vma->vm_start + ((lo - vma->vm_pgoff) << PAGE_SHIFT),
 			       vma->vm_start + ((hi - vma->vm_pgoff) << PAGE_SHIFT));
 	}
-	gupsim_mmap_read_unlock(mm);
+	if (taken)
+		mm_read_unlock(mm);
 }
 
 /*
