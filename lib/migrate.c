@@ -146,16 +146,14 @@ static void migration_wake_all(struct gupsim *sim)
 	pthread_mutex_unlock(&sim->migration_lock);
 }
 
-/* Point every migration entry at @folio, wake the faults, let the mms go. */
+/* Point every migration entry at @folio and wake the faults. */
 static void remap_all(struct migrate_ctx *ctx, struct folio *folio)
 {
 	for (unsigned int i = 0; i < ctx->nr; i++)
 		remap_one(&ctx->maps[i], folio);
 	if (ctx->nr)
 		migration_wake_all(folio_sim(folio));
-	ctx->nr = 0;
-	while (ctx->locks.nr)
-		mm_read_unlock(ctx->locks.mm[--ctx->locks.nr]);
+	ctx->nr = 0;	/* the mms stay locked until the folio is unlocked */
 }
 
 static void notify_unmapped(struct migrate_ctx *ctx)
@@ -297,7 +295,7 @@ static int migrate_folio_try(struct folio *folio, struct mm_struct **busy_mm)
 	free(ctx.maps);
 	*busy_mm = ctx.locks.busy;	/* the caller puts it */
 	ctx.locks.busy = NULL;
-	rmap_locks_release(&ctx.locks);	/* nothing locked any more */
+	rmap_locks_release(&ctx.locks);	/* unlock and put the walk's mms */
 	return ret;
 }
 

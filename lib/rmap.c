@@ -443,14 +443,25 @@ static int rmap_lock_mm(struct rmap_walk_state *s, struct mm_struct *mm)
 			l->busy = mm;
 		return -EAGAIN;
 	}
+	/* a reference keeps the mm (and its lock) alive after the anon_vma or
+	 * i_mmap lock is dropped; one whose last user is gone is being torn
+	 * down (it stays on our list until we drop that lock): busy */
+	if (!atomic_inc_not_zero(&mm->mm_users)) {
+		mm_read_unlock(mm);
+		return -EAGAIN;
+	}
 	l->mm[l->nr++] = mm;
 	return 0;
 }
 
 void rmap_locks_release(struct rmap_locks *locks)
 {
-	while (locks->nr)
-		mm_read_unlock(locks->mm[--locks->nr]);
+	while (locks->nr) {
+		struct mm_struct *mm = locks->mm[--locks->nr];
+
+		mm_read_unlock(mm);
+		gupsim_mm_put(mm);
+	}
 	free(locks->mm);
 	locks->mm = NULL;
 	locks->cap = 0;
