@@ -483,12 +483,8 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		tmp = vm_area_dup(vma);
 		if (!tmp)
 			return -ENOMEM;
-		tmp->vm_mm = mm;
-		err = insert_vm_struct(mm, tmp);
-		if (err) {
-			vm_area_free(tmp);
-			return err;
-		}
+		/* in address order: appended, no lookup (fork stays linear) */
+		vma_append(mm, tmp);
 		vma_link_file(tmp);
 		if (!vma_needs_copy(vma))
 			continue;
@@ -511,6 +507,7 @@ struct mm_struct *dup_mm(struct mm_struct *oldmm)
 		err = mm_write_lock(mm);
 		if (!err) {
 			err = dup_mmap(mm, oldmm);
+			vma_tree_build(mm);	/* the child's tree, in one O(n) pass */
 			mm_write_unlock(mm);
 		}
 		mm_write_unlock(oldmm);

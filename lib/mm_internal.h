@@ -27,7 +27,9 @@ struct mm_struct {
 	pthread_rwlock_t mmap_lock;
 	unsigned long pgd_pfn;		/* the root page-table page */
 	unsigned long page_table_lock;	/* upper-level table installs */
-	struct vm_area_struct *mmap;	/* VMAs sorted by address */
+	struct vm_area_struct *mmap;	/* VMAs sorted by address (vm_next list) */
+	struct vm_area_struct *mmap_last; /* the highest VMA */
+	struct vm_area_struct *vma_root; /* the same VMAs in a tree (vma_tree.c) */
 	unsigned long map_count;
 	unsigned long flags;		/* MMF_* bits, atomic */
 	unsigned long write_protect_seq; /* seqcount: odd while fork copies */
@@ -87,6 +89,33 @@ void vm_area_free(struct vm_area_struct *vma);
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma); /* sorted insert */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);
+/* The first VMA that intersects [start, end), or NULL: O(log n). */
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long start,
+					     unsigned long end);
+/* Unlink and free every VMA of @mm at once (exit_mmap): O(VMAs). */
+void remove_all_vmas(struct mm_struct *mm);
+/* fork: append @vma (above every VMA of @mm) to the list only; the tree is
+ * built once the copy is done (vma_tree_build). */
+void vma_append(struct mm_struct *mm, struct vm_area_struct *vma);
+
+/* vma_tree.c: the VMAs of an mm in an AVL tree keyed by vm_start, each
+ * subtree knowing its largest gap; all O(log n) unless said otherwise. */
+void vma_tree_insert(struct mm_struct *mm, struct vm_area_struct *vma);
+void vma_tree_remove(struct mm_struct *mm, struct vm_area_struct *vma);
+/* @vma's gap (vm_start - the previous VMA's vm_end) changed. */
+void vma_tree_gap_changed(struct mm_struct *mm, struct vm_area_struct *vma);
+/* The tree of the whole vm_next list, balanced, in O(VMAs). */
+void vma_tree_build(struct mm_struct *mm);
+struct vm_area_struct *vma_tree_find(struct mm_struct *mm, unsigned long addr);
+struct vm_area_struct *vma_tree_last(struct mm_struct *mm);
+/* The highest (lowest) @align-aligned start of @len bytes free in [lo, hi), or 0. */
+unsigned long vma_tree_gap_topdown(struct mm_struct *mm, unsigned long len,
+				   unsigned long align, unsigned long lo, unsigned long hi);
+unsigned long vma_tree_gap_bottomup(struct mm_struct *mm, unsigned long len,
+				    unsigned long align, unsigned long lo, unsigned long hi);
+/* Consistency of the tree with the list (order, balance, gaps): the number
+ * of problems found, each logged. O(VMAs); for tests and mm_check(). */
+long vma_tree_check(struct mm_struct *mm);
 int vma_split_at(struct vm_area_struct *vma, unsigned long addr); /* 0, -EINVAL or -ENOMEM */
 #define MAX_MAP_COUNT	65530	/* sysctl_max_map_count's default */
 /* The same without the max_map_count check (munmap may exceed it by one). */

@@ -106,8 +106,7 @@ static void exit_mmap(struct mm_struct *mm)
 	for (struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next)
 		zap_page_range(vma, vma->vm_start, vma->vm_end);
 	free_pgtables(mm, 0, TASK_SIZE + PAGE_SIZE);
-	while (mm->mmap)
-		remove_vma(mm->mmap);
+	remove_all_vmas(mm);
 	mm_write_unlock(mm);
 }
 
@@ -204,52 +203,28 @@ bool gupsim_mm_has_pinned(struct mm_struct *mm)
 
 static bool range_is_free(struct mm_struct *mm, unsigned long start, unsigned long end)
 {
-	struct vm_area_struct *vma = find_vma(mm, start);
-
-	return !vma || vma->vm_start >= end;
+	return !find_vma_intersection(mm, start, end);
 }
 
-/* The highest @align-aligned range of @len in a gap of [lo, hi). */
+/*
+ * The highest (unmapped_area_topdown) or lowest (unmapped_area)
+ * @align-aligned range of @len in a gap of [lo, hi): O(log n) through the
+ * gaps kept in the VMA tree.
+ */
 static unsigned long unmapped_area_topdown(struct mm_struct *mm, unsigned long len,
 					   unsigned long align, unsigned long lo, unsigned long hi)
 {
-	unsigned long prev_end = lo, best = 0;
-	struct vm_area_struct *vma = mm->mmap;
+	unsigned long addr = vma_tree_gap_topdown(mm, len, align, lo, hi);
 
-	for (;;) {
-		unsigned long gap_lo = prev_end > lo ? prev_end : lo;
-		unsigned long gap_hi = vma && vma->vm_start < hi ? vma->vm_start : hi;
-
-		if (gap_hi > gap_lo && gap_hi - gap_lo >= len) {
-			unsigned long cand = ALIGN_DOWN(gap_hi - len, align);
-
-			if (cand >= gap_lo)
-				best = cand;
-		}
-		if (!vma || vma->vm_start >= hi)
-			break;
-		prev_end = vma->vm_end;
-		vma = vma->vm_next;
-	}
-	return best ? best : (unsigned long)-ENOMEM;
+	return addr ? addr : (unsigned long)-ENOMEM;
 }
 
-/* The lowest @align-aligned range of @len in a gap of [lo, hi). */
 static unsigned long unmapped_area(struct mm_struct *mm, unsigned long len,
 				   unsigned long align, unsigned long lo, unsigned long hi)
 {
-	unsigned long prev_end = lo;
+	unsigned long addr = vma_tree_gap_bottomup(mm, len, align, lo, hi);
 
-	for (struct vm_area_struct *vma = mm->mmap;; vma = vma->vm_next) {
-		unsigned long gap_lo = ALIGN(prev_end > lo ? prev_end : lo, align);
-		unsigned long gap_hi = vma && vma->vm_start < hi ? vma->vm_start : hi;
-
-		if (gap_hi > gap_lo && gap_hi - gap_lo >= len)
-			return gap_lo;
-		if (!vma || vma->vm_start >= hi)
-			return (unsigned long)-ENOMEM;
-		prev_end = vma->vm_end > prev_end ? vma->vm_end : prev_end;
-	}
+	return addr ? addr : (unsigned long)-ENOMEM;
 }
 
 /*

@@ -1,12 +1,38 @@
 // SPDX-License-Identifier: MIT
 /*
- * VMAs (mm/vma.c, kernel/fork.c's vm_area_* helpers): a sorted, doubly
- * linked list per mm, lookup, split, merge of compatible neighbours, and
- * zap_page_range(), the core of munmap and MADV_DONTNEED.
+ * VMAs (mm/vma.c, kernel/fork.c's vm_area_* helpers): lookup, split, merge
+ * of compatible neighbours, and zap_page_range(), the core of munmap and
+ * MADV_DONTNEED.
  *
- * The list is changed only with the mmap lock held for writing and read
- * with it held for reading; the kernel's maple tree gives the same
- * guarantees with RCU on top, which gupsim does not need.
+ * Design note: how an mm keeps its VMAs.
+ *
+ * Each mm keeps its VMAs twice: in a doubly linked list sorted by address
+ * (vm_next / vm_prev: iteration in address order, prev and next in O(1),
+ * as callers and the public struct have always had them) and in an AVL
+ * tree keyed by vm_start (vma_tree.c) whose nodes also carry the largest
+ * gap of their subtree. Lookups (find_vma, vma_lookup,
+ * find_vma_intersection) and free-range searches (get_unmapped_area) go
+ * through the tree in O(log n); an insert or removal costs O(log n) for
+ * the tree and O(1) for the list, so mmap, munmap, mprotect and madvise
+ * cost O(log n + VMAs changed). fork appends the child's VMAs to its list
+ * and builds the balanced tree in one O(n) pass at the end; teardown
+ * frees the list without touching the tree. Both are linear in VMAs.
+ *
+ * Why an AVL tree of our own rather than the kernel's maple tree (a
+ * B-tree of ranges with RCU readers) or an rb-tree: the mmap-lock rules do
+ * not change - readers hold mmap_lock and lockless GUP-fast never reads
+ * VMAs - so the maple tree's RCU-safe nodes buy nothing here, and it is a
+ * large piece to re-implement. An intrusive tree needs no allocation on
+ * insert (a split or merge cannot fail for the tree's sake) and keeps the
+ * VMAs in place. AVL over red-black: recursive insert and delete with no
+ * parent pointers stay short and easy to check (vma_tree_check() verifies
+ * order, balance and gaps), its height is at most 1.44 log2 n (23 levels
+ * at vm.max_map_count = 65,530), and the gap augmentation is recomputed on
+ * the same path. The kernel used an rb-tree with the same gap augmentation
+ * (rb_subtree_gap) up to 6.0.
+ *
+ * The list and the tree are changed only with the mmap lock held for
+ * writing and read with it held for reading.
  */
 #include <stdlib.h>
 
@@ -34,6 +60,7 @@ struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 		return NULL;
 	*vma = *orig;
 	vma->vm_next = vma->vm_prev = NULL;
+	vma->vm_tree_left = vma->vm_tree_right = NULL;
 	vma->i_mmap_next = vma->i_mmap_prev = NULL;
 	if (vma->vm_file)
 		get_file(vma->vm_file);
@@ -52,15 +79,28 @@ void vm_area_free(struct vm_area_struct *vma)
 
 /* ---- lookup ---- */
 
-/* The first VMA with vm_end > @addr, or NULL. */
+/*
+ * The first VMA with vm_end > @addr, or NULL. While fork builds a child,
+ * its VMAs are on the list only (vma_append): the list answers then.
+ */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr)
 {
 	struct vm_area_struct *vma;
 
+	if (mm->vma_root || !mm->mmap)
+		return vma_tree_find(mm, addr);
 	for (vma = mm->mmap; vma; vma = vma->vm_next)
 		if (vma->vm_end > addr)
 			return vma;
 	return NULL;
+}
+
+struct vm_area_struct *find_vma_intersection(struct mm_struct *mm, unsigned long start,
+					     unsigned long end)
+{
+	struct vm_area_struct *vma = find_vma(mm, start);
+
+	return vma && vma->vm_start < end ? vma : NULL;
 }
 
 /* The VMA that contains @addr, or NULL. */
@@ -89,10 +129,11 @@ struct vm_area_struct *gupsim_vma_lookup(struct mm_struct *mm, unsigned long add
 	return vma_lookup(mm, addr);
 }
 
-/* ---- the list ---- */
+/* ---- the list and the tree ---- */
 
-static void vma_list_link(struct mm_struct *mm, struct vm_area_struct *vma,
-			  struct vm_area_struct *prev)
+/* Link @vma after @prev (NULL: first): the list first, then the tree. */
+static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma,
+		     struct vm_area_struct *prev)
 {
 	struct vm_area_struct *next = prev ? prev->vm_next : mm->mmap;
 
@@ -104,49 +145,93 @@ static void vma_list_link(struct mm_struct *mm, struct vm_area_struct *vma,
 		mm->mmap = vma;
 	if (next)
 		next->vm_prev = vma;
+	else
+		mm->mmap_last = vma;
 	mm->map_count++;
+	vma_tree_insert(mm, vma);
+	if (next)
+		vma_tree_gap_changed(mm, next);
 }
 
-static void vma_list_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
+static void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 {
+	struct vm_area_struct *next = vma->vm_next;
+
 	if (vma->vm_prev)
-		vma->vm_prev->vm_next = vma->vm_next;
+		vma->vm_prev->vm_next = next;
 	else
-		mm->mmap = vma->vm_next;
-	if (vma->vm_next)
-		vma->vm_next->vm_prev = vma->vm_prev;
+		mm->mmap = next;
+	if (next)
+		next->vm_prev = vma->vm_prev;
+	else
+		mm->mmap_last = vma->vm_prev;
+	vma_tree_remove(mm, vma);
+	if (next)
+		vma_tree_gap_changed(mm, next);
 	vma->vm_next = vma->vm_prev = NULL;
 	mm->map_count--;
 }
 
 /*
- * Insert @vma into @mm's sorted list. -ENOMEM if it overlaps a VMA (the
+ * Insert @vma into @mm's list and tree. -ENOMEM if it overlaps a VMA (the
  * kernel's insert_vm_struct() answer). Anon VMAs get the mm's anon_vma;
  * a VMA copied by fork keeps its family's.
  */
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma)
 {
-	struct vm_area_struct *prev = NULL, *next;
+	struct vm_area_struct *next = find_vma(mm, vma->vm_start);
 
-	for (next = mm->mmap; next && next->vm_start < vma->vm_end; next = next->vm_next) {
-		if (next->vm_end > vma->vm_start)
-			return -ENOMEM;
-		prev = next;
-	}
+	if (next && next->vm_start < vma->vm_end)
+		return -ENOMEM;
 	vma->vm_mm = mm;
 	if (!vma->anon_vma)
 		vma->anon_vma = mm->anon_vma;
-	vma_list_link(mm, vma, prev);
+	vma_link(mm, vma, next ? next->vm_prev : mm->mmap_last);
 	return 0;
+}
+
+/* fork: @vma goes after every VMA of @mm, on the list only. */
+void vma_append(struct mm_struct *mm, struct vm_area_struct *vma)
+{
+	struct vm_area_struct *last = mm->mmap_last;
+
+	vma->vm_mm = mm;
+	if (!vma->anon_vma)
+		vma->anon_vma = mm->anon_vma;
+	vma->vm_prev = last;
+	vma->vm_next = NULL;
+	if (last)
+		last->vm_next = vma;
+	else
+		mm->mmap = vma;
+	mm->mmap_last = vma;
+	mm->map_count++;
 }
 
 /* Take @vma off every list and free it. */
 void remove_vma(struct vm_area_struct *vma)
 {
-	vma_list_unlink(vma->vm_mm, vma);
+	vma_unlink(vma->vm_mm, vma);
 	if (vma->vm_file)
 		vma_unlink_file(vma);
 	vm_area_free(vma);
+}
+
+/* exit_mmap(): every VMA goes; the tree is dropped whole. */
+void remove_all_vmas(struct mm_struct *mm)
+{
+	struct vm_area_struct *vma = mm->mmap, *next;
+
+	mm->vma_root = NULL;
+	mm->mmap = NULL;
+	mm->mmap_last = NULL;
+	mm->map_count = 0;
+	for (; vma; vma = next) {
+		next = vma->vm_next;
+		if (vma->vm_file)
+			vma_unlink_file(vma);
+		vm_area_free(vma);
+	}
 }
 
 /* ---- split and merge ---- */
@@ -214,7 +299,7 @@ int __vma_split_at(struct vm_area_struct *vma, unsigned long addr)
 	new->vm_start = addr;
 	new->vm_pgoff += (addr - vma->vm_start) >> PAGE_SHIFT;
 	vma->vm_end = addr;
-	vma_list_link(vma->vm_mm, new, vma);
+	vma_link(vma->vm_mm, new, vma);
 	if (new->vm_file)
 		vma_link_file(new);
 	return 0;

@@ -195,6 +195,10 @@ struct vm_area_struct {
 	struct vm_area_struct *i_mmap_next; /**< gupsim: the file's list of mappings */
 	struct vm_area_struct *i_mmap_prev; /**< gupsim: the file's list of mappings */
 	unsigned long _sim_flags;	/**< gupsim: private VMA flags */
+	struct vm_area_struct *vm_tree_left;  /**< gupsim: the mm's VMA tree */
+	struct vm_area_struct *vm_tree_right; /**< gupsim: the mm's VMA tree */
+	unsigned long vm_tree_gap;	/**< gupsim: largest gap below a VMA of the subtree */
+	int vm_tree_height;		/**< gupsim: height of the subtree */
 };
 
 GUPSIM_END_DECLS
