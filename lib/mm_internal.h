@@ -100,10 +100,9 @@ void vma_append(struct mm_struct *mm, struct vm_area_struct *vma);
 
 /* vma_tree.c: the VMAs of an mm in an AVL tree keyed by vm_start, each
  * subtree knowing its largest gap; all O(log n) unless said otherwise. */
+/* Insert / remove @vma, already linked into / unlinked from the list. */
 void vma_tree_insert(struct mm_struct *mm, struct vm_area_struct *vma);
 void vma_tree_remove(struct mm_struct *mm, struct vm_area_struct *vma);
-/* @vma's gap (vm_start - the previous VMA's vm_end) changed. */
-void vma_tree_gap_changed(struct mm_struct *mm, struct vm_area_struct *vma);
 /* The tree of the whole vm_next list, balanced, in O(VMAs). */
 void vma_tree_build(struct mm_struct *mm);
 struct vm_area_struct *vma_tree_find(struct mm_struct *mm, unsigned long addr);

@@ -149,8 +149,6 @@ static void vma_link(struct mm_struct *mm, struct vm_area_struct *vma,
 		mm->mmap_last = vma;
 	mm->map_count++;
 	vma_tree_insert(mm, vma);
-	if (next)
-		vma_tree_gap_changed(mm, next);
 }
 
 static void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
@@ -166,8 +164,6 @@ static void vma_unlink(struct mm_struct *mm, struct vm_area_struct *vma)
 	else
 		mm->mmap_last = vma->vm_prev;
 	vma_tree_remove(mm, vma);
-	if (next)
-		vma_tree_gap_changed(mm, next);
 	vma->vm_next = vma->vm_prev = NULL;
 	mm->map_count--;
 }

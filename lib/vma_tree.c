@@ -14,7 +14,14 @@
  * The functions recurse along one root-to-node path (at most ~1.44 log2 n
  * deep: 23 levels for 65,530 VMAs) and recompute heights and gaps on the
  * way back up. A VMA's gap depends on the list (its vm_prev), so the list
- * is always changed first and the tree told afterwards.
+ * is always changed first and the tree told afterwards. The one VMA
+ * whose gap an insert or a removal changes besides its own is the next
+ * one, and that is always on the path just recomputed: the successor of
+ * a new leaf is the nearest ancestor it hangs left of, and the successor
+ * of a removed node is either the minimum of its right subtree (which
+ * takes its place) or such an ancestor. A split or merge changes a
+ * vm_end and then inserts or removes right after that VMA, so the same
+ * holds.
  */
 #include "internal.h"
 
@@ -137,16 +144,6 @@ static struct vm_area_struct *tree_remove(struct vm_area_struct *root,
 	return rebalance(root);
 }
 
-/* Recompute the nodes on the path from @root to @vma (none rotates). */
-static void touch(struct vm_area_struct *root, struct vm_area_struct *vma)
-{
-	if (!root)
-		return;
-	if (root != vma)
-		touch(vma->vm_start < root->vm_start ? LEFT(root) : RIGHT(root), vma);
-	node_update(root);
-}
-
 void vma_tree_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	mm->vma_root = tree_insert(mm->vma_root, vma);
@@ -155,11 +152,6 @@ void vma_tree_insert(struct mm_struct *mm, struct vm_area_struct *vma)
 void vma_tree_remove(struct mm_struct *mm, struct vm_area_struct *vma)
 {
 	mm->vma_root = tree_remove(mm->vma_root, vma);
-}
-
-void vma_tree_gap_changed(struct mm_struct *mm, struct vm_area_struct *vma)
-{
-	touch(mm->vma_root, vma);
 }
 
 /* The next @n VMAs of the list from *@cursor as a balanced tree. */
