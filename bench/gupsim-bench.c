@@ -28,6 +28,7 @@
 #include <gupsim/gupsim.h>
 #include "atomic/atomic.h"	/* the library's backend, for the floor */
 #include "bench_util.h"
+#include "bench_scale.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT	26
@@ -987,9 +988,11 @@ int main(int argc, char **argv)
 	if (selected("rss"))
 		rss = rss_case();
 	touch_cases(&touch);
+	errors += bench_scale_run(&(struct bench_scale_env){ quick, only, csv });
 
 	check_targets(&rss);
 	check_touch_targets(&touch);
+	bench_scale_targets();
 	print_cpu_share(t0);
 	printf("%d error(s)\n", errors);
 	if (csv)

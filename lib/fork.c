@@ -400,16 +400,14 @@ static int copy_range(struct copy_ctx *c)
  * of the parent, with write_protect_seq odd (semantics.md §5.5); hugetlb uses
  * MMU_NOTIFY_CLEAR as the kernel's copy_hugetlb_page_range() does.
  */
-static int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct *src_vma)
+static int copy_page_range(struct copy_ctx *c, struct vm_area_struct *dst_vma,
+			   struct vm_area_struct *src_vma)
 {
 	struct mm_struct *src_mm = src_vma->vm_mm;
 	enum mmu_notifier_event event = is_vm_hugetlb_page(src_vma) ?
 		MMU_NOTIFY_CLEAR : MMU_NOTIFY_PROTECTION_PAGE;
-	struct copy_ctx *c = malloc(sizeof(*c));
 	int err;
 
-	if (!c)
-		return -ENOMEM;
 	c->sim = src_mm->sim;
 	c->dst_vma = dst_vma;
 	c->src_vma = src_vma;
@@ -427,7 +425,6 @@ static int copy_page_range(struct vm_area_struct *dst_vma, struct vm_area_struct
 		mmu_notifier_invalidate_range_end(src_mm, src_vma->vm_start, src_vma->vm_end,
 						  event);
 	}
-	free(c);
 	return err;
 }
 
@@ -467,12 +464,11 @@ static bool vma_skipped_by_fork(const struct vm_area_struct *vma)
 	return (vma->vm_flags & VM_DONTCOPY) || (vma->_sim_flags & VMA_SIM_DONTFORK);
 }
 
-static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
+/* The VMAs in address order; one copy context (16 KiB) for all of them. */
+static int dup_vmas(struct mm_struct *mm, struct mm_struct *oldmm, struct copy_ctx *c)
 {
-	int err = dup_anon_vma(mm, oldmm);
+	int err;
 
-	if (err)
-		return err;
 	mm->mmap_base = oldmm->mmap_base;
 	/* semantics.md §3.3: MMF_HAS_PINNED is not in MMF_INIT_MASK: not inherited */
 	for (struct vm_area_struct *vma = oldmm->mmap; vma; vma = vma->vm_next) {
@@ -488,11 +484,26 @@ static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
 		vma_link_file(tmp);
 		if (!vma_needs_copy(vma))
 			continue;
-		err = copy_page_range(tmp, vma);
+		err = copy_page_range(c, tmp, vma);
 		if (err)
 			return err;
 	}
 	return 0;
+}
+
+static int dup_mmap(struct mm_struct *mm, struct mm_struct *oldmm)
+{
+	struct copy_ctx *c;
+	int err = dup_anon_vma(mm, oldmm);
+
+	if (err)
+		return err;
+	c = malloc(sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	err = dup_vmas(mm, oldmm, c);
+	free(c);
+	return err;
 }
 
 struct mm_struct *dup_mm(struct mm_struct *oldmm)

@@ -277,6 +277,10 @@ struct gupsim {
 	unsigned long release_queue[RELEASE_BATCH]; /* chunks to give back (zone_lock) */
 	unsigned int nr_release_queued;
 
+	pthread_mutex_t vma_cache_lock;	/* free VMAs for reuse (vma.c) */
+	struct vm_area_struct *vma_cache;
+	unsigned long nr_vma_cache;
+
 	int *pin_shadow;		/* debug_pins: exact pins per pfn (lazily touched) */
 	atomic_long_t nr_add_pin;	/* debug_pins: folio_add_pin() calls (never "acquired") */
 	unsigned long free_at_create;	/* gupsim_nr_free_pages(): the leak report's base */

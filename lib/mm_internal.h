@@ -86,6 +86,7 @@ void mms_destroy(struct gupsim *sim);		/* gupsim_destroy(): tear down every mm *
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm);
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig); /* for fork; file ref taken */
 void vm_area_free(struct vm_area_struct *vma);
+void vma_cache_destroy(struct gupsim *sim);	/* gupsim_destroy(): the free VMAs */
 int insert_vm_struct(struct mm_struct *mm, struct vm_area_struct *vma); /* sorted insert */
 struct vm_area_struct *find_vma(struct mm_struct *mm, unsigned long addr);
 struct vm_area_struct *vma_lookup(struct mm_struct *mm, unsigned long addr);

@@ -122,6 +122,7 @@ static void sim_init_locks(struct gupsim *sim)
 	pthread_mutex_init(&sim->walker_lock, NULL);
 	pthread_mutex_init(&sim->migration_lock, NULL);
 	pthread_cond_init(&sim->migration_done, NULL);
+	pthread_mutex_init(&sim->vma_cache_lock, NULL);
 }
 
 static void sim_free_memory(struct gupsim *sim)
@@ -266,6 +267,7 @@ void gupsim_destroy(struct gupsim *sim)
 	leaks_before_teardown(sim, &leaks);
 	/* teardown of the simulated user side comes first: it returns pages */
 	mms_destroy(sim);
+	vma_cache_destroy(sim);
 	files_destroy(sim);
 	report_leaks(sim, &leaks);
 	hugetlb_pools_destroy(sim);

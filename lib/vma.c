@@ -35,15 +35,90 @@
  * writing and read with it held for reading.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "internal.h"
 
+/*
+ * Free VMAs are kept per machine for reuse, like the kernel's
+ * vm_area_cachep slab: building, forking and tearing down processes of
+ * tens of thousands of VMAs then costs no host malloc() (whose heap
+ * trimming and refaulting grew with the number of VMAs). At most
+ * VMA_CACHE_MAX are kept. Under AddressSanitizer every VMA is malloc()ed
+ * and free()d, so that a use after free is still caught.
+ */
+#define VMA_CACHE_MAX	(2UL * MAX_MAP_COUNT)
+
+#if defined(__SANITIZE_ADDRESS__)
+#define VMA_CACHE	0
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define VMA_CACHE	0
+#endif
+#endif
+#ifndef VMA_CACHE
+#define VMA_CACHE	1
+#endif
+
+static struct vm_area_struct *vma_cache_get(struct gupsim *sim)
+{
+	struct vm_area_struct *vma = NULL;
+
+	if (VMA_CACHE) {
+		pthread_mutex_lock(&sim->vma_cache_lock);
+		vma = sim->vma_cache;
+		if (vma) {
+			sim->vma_cache = vma->vm_next;
+			sim->nr_vma_cache--;
+		}
+		pthread_mutex_unlock(&sim->vma_cache_lock);
+	}
+	return vma ? vma : malloc(sizeof(*vma));
+}
+
+/* Give back the @n VMAs of the vm_next chain @first ... @last. */
+static void vma_cache_put(struct gupsim *sim, struct vm_area_struct *first,
+			  struct vm_area_struct *last, unsigned long n)
+{
+	struct vm_area_struct *next;
+
+	if (VMA_CACHE) {
+		pthread_mutex_lock(&sim->vma_cache_lock);
+		if (sim->nr_vma_cache + n <= VMA_CACHE_MAX) {
+			last->vm_next = sim->vma_cache;
+			sim->vma_cache = first;
+			sim->nr_vma_cache += n;
+			first = NULL;
+		}
+		pthread_mutex_unlock(&sim->vma_cache_lock);
+	}
+	for (; first; first = next) {
+		next = first == last ? NULL : first->vm_next;
+		free(first);
+	}
+}
+
+void vma_cache_destroy(struct gupsim *sim)
+{
+	struct vm_area_struct *vma = sim->vma_cache, *next;
+
+	for (; vma; vma = next) {
+		next = vma->vm_next;
+		free(vma);
+	}
+	sim->vma_cache = NULL;
+	sim->nr_vma_cache = 0;
+	pthread_mutex_destroy(&sim->vma_cache_lock);
+}
+
 struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma = calloc(1, sizeof(*vma));
+	struct vm_area_struct *vma = vma_cache_get(mm->sim);
 
-	if (vma)
+	if (vma) {
+		memset(vma, 0, sizeof(*vma));
 		vma->vm_mm = mm;
+	}
 	return vma;
 }
 
@@ -54,7 +129,7 @@ struct vm_area_struct *vm_area_alloc(struct mm_struct *mm)
  */
 struct vm_area_struct *vm_area_dup(struct vm_area_struct *orig)
 {
-	struct vm_area_struct *vma = malloc(sizeof(*vma));
+	struct vm_area_struct *vma = vma_cache_get(orig->vm_mm->sim);
 
 	if (!vma)
 		return NULL;
@@ -74,7 +149,7 @@ void vm_area_free(struct vm_area_struct *vma)
 		return;
 	if (vma->vm_file)
 		fput(vma->vm_file);
-	free(vma);
+	vma_cache_put(vma->vm_mm->sim, vma, vma, 1);
 }
 
 /* ---- lookup ---- */
@@ -216,18 +291,25 @@ void remove_vma(struct vm_area_struct *vma)
 /* exit_mmap(): every VMA goes; the tree is dropped whole. */
 void remove_all_vmas(struct mm_struct *mm)
 {
-	struct vm_area_struct *vma = mm->mmap, *next;
+	struct vm_area_struct *vma = mm->mmap, *first = vma, *last = NULL, *next;
+	unsigned long n = 0;
 
 	mm->vma_root = NULL;
 	mm->mmap = NULL;
 	mm->mmap_last = NULL;
 	mm->map_count = 0;
+	if (!vma)
+		return;
 	for (; vma; vma = next) {
 		next = vma->vm_next;
-		if (vma->vm_file)
+		if (vma->vm_file) {
 			vma_unlink_file(vma);
-		vm_area_free(vma);
+			fput(vma->vm_file);
+		}
+		n++;
+		last = vma;
 	}
+	vma_cache_put(mm->sim, first, last, n);
 }
 
 /* ---- split and merge ---- */
