@@ -311,25 +311,30 @@ static void tree_report(struct tree_check *c, const char *what, const struct vm_
 		   v->vm_start, v->vm_end);
 }
 
-static void check_node(struct tree_check *c, struct vm_area_struct *v)
+/* Reads only: readers may share the mmap lock with the checker. */
+static void check_node(struct tree_check *c, const struct vm_area_struct *v)
 {
+	int hl, hr;
 	unsigned long gap;
-	int h;
 
 	if (!v)
 		return;
-	h = v->vm_tree_height;
-	gap = v->vm_tree_gap;
 	check_node(c, LEFT(v));
 	if (v != c->expect)
 		tree_report(c, "tree order differs from the list", v);
 	c->expect = v->vm_next;
 	c->nodes++;
 	check_node(c, RIGHT(v));
-	node_update(v);
-	if (v->vm_tree_height != h || v->vm_tree_gap != gap)
+	hl = height(LEFT(v));
+	hr = height(RIGHT(v));
+	gap = vma_gap(v);
+	if (subtree_gap(LEFT(v)) > gap)
+		gap = subtree_gap(LEFT(v));
+	if (subtree_gap(RIGHT(v)) > gap)
+		gap = subtree_gap(RIGHT(v));
+	if (v->vm_tree_height != 1 + (hl > hr ? hl : hr) || v->vm_tree_gap != gap)
 		tree_report(c, "stale height or gap", v);
-	if (height(LEFT(v)) - height(RIGHT(v)) > 1 || height(RIGHT(v)) - height(LEFT(v)) > 1)
+	if (hl - hr > 1 || hr - hl > 1)
 		tree_report(c, "unbalanced", v);
 }
 
