@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #endif
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -196,4 +197,15 @@ unsigned long bench_rss_bytes(void)
 		pages_rss = 0;
 	fclose(f);
 	return pages_rss * (unsigned long)sysconf(_SC_PAGESIZE);
+}
+
+void bench_target(bool pass, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("%s ", pass ? "PASS" : "MISS");
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
 }

@@ -65,6 +65,9 @@ void bench_table_row(FILE *out, const struct bench_row *row);
 void bench_csv_header(FILE *out);
 void bench_csv_row(FILE *out, const struct bench_row *row);
 
+/* A target's line: "PASS " or "MISS ", then the printf-style text and a newline. */
+void bench_target(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
 /* Resident set size of this process in bytes (/proc/self/statm). */
 unsigned long bench_rss_bytes(void);
 

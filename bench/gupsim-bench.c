@@ -17,7 +17,6 @@
 #endif
 #include <errno.h>
 #include <getopt.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -29,6 +28,7 @@
 #include "atomic/atomic.h"	/* the library's backend, for the floor */
 #include "bench_util.h"
 #include "bench_scale.h"
+#include "bench_touch.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT	26
@@ -627,171 +627,7 @@ static struct rss_result rss_case(void)
 }
 
 /* ------------------------------------------------------------------ */
-/* Untouched memory: first_touch and big_machine */
-
-/*
- * Fault + long-term pin of never-written memory on a new machine, twice:
- * a cold pass (every struct page, page table and host page new: the
- * time and RSS a test pays) and a second pass over a new mapping of the
- * same machine, whose struct pages the host has already faulted in, as a
- * kernel's memmap is from boot (the per-page cost the target is about).
- */
-struct touch_run {
-	double median_ns, best_ns;	/* 2nd pass, per page, over the 512-page calls */
-	double cold_ns, seconds;	/* cold pass: ns/page and seconds of the pin calls */
-	double rss_mb;			/* the process's RSS after the cold pass */
-	bool ok;
-};
-
-struct touch_result {
-	struct touch_run pages_4k, thp, big;
-};
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/*
- * Long-term pin @npages from @addr in calls of MAX_PPC pages, faulting
- * them in, and keep the pins. Each call is one sample: its ns per page go
- * to @samples. Returns the ns of all the calls, or -1 if one came back
- * short.
- */
-static long long pin_untouched(unsigned long addr, unsigned long npages, double *samples)
-{
-	struct page *pages[MAX_PPC];
-	long long spent = 0;
-
-	for (unsigned long off = 0; off < npages; off += MAX_PPC) {
-		long long t0 = bench_now_ns(), ns;
-		int got = gupsim_pin_user_pages_fast(addr + off * PAGE_SIZE, MAX_PPC,
-						     FOLL_WRITE | FOLL_LONGTERM, pages);
-
-		ns = bench_now_ns() - t0;
-		spent += ns;
-		samples[off / MAX_PPC] = (double)ns / MAX_PPC;
-		if (got != (int)MAX_PPC)
-			return -1;
-	}
-	return spent;
-}
-
-/* Unpin what pin_untouched() pinned, found again through the page tables. */
-static void unpin_range(struct mm_struct *mm, unsigned long addr, unsigned long npages)
-{
-	for (unsigned long i = 0; i < npages; i++) {
-		struct page *page = gupsim_follow_page(mm, addr + i * PAGE_SIZE);
-
-		if (page)
-			gupsim_unpin_user_page(page);
-	}
-}
-
-/* One pass: map @len, pin it all, *@rss_mb after, unpin, unmap. ns or -1. */
-static long long touch_pass(struct mm_struct *mm, unsigned long len, bool thp, double *samples,
-			    double *rss_mb)
-{
-	unsigned long map = gupsim_mmap(mm, 0, len + PMD_SIZE, PROT_READ | PROT_WRITE,
-					MAP_PRIVATE | MAP_ANONYMOUS, NULL, 0);
-	unsigned long addr = (map + PMD_SIZE - 1) & PMD_MASK;
-	long long ns;
-
-	if (GUPSIM_IS_ERR_VALUE(map))
-		return -1;
-	gupsim_madvise(mm, addr, len, thp ? MADV_HUGEPAGE : MADV_NOHUGEPAGE);
-	ns = pin_untouched(addr, len >> PAGE_SHIFT, samples);
-	if (rss_mb)
-		*rss_mb = (double)bench_rss_bytes() / (double)MB;
-	unpin_range(mm, addr, len >> PAGE_SHIFT);
-	gupsim_munmap(mm, map, len + PMD_SIZE);
-	return ns;
-}
-
-/* @gib GiB (THPs when @thp) on a new machine of @machine_mb; @warm: a 2nd pass too. */
-static void touch_run(unsigned long machine_mb, unsigned long gib, bool thp, bool warm,
-		      struct touch_run *run)
-{
-	struct gupsim *sim = machine(machine_mb, 0, 0);
-	struct mm_struct *mm = sim ? gupsim_mm_create(sim) : NULL;
-	unsigned long len = gib << 30, calls = (len >> PAGE_SHIFT) / MAX_PPC;
-	double *samples = calloc(calls, sizeof(*samples));
-	long long cold = -1, ns = 0;
-
-	if (mm && samples) {
-		gupsim_kthread_use_mm(mm);
-		cold = touch_pass(mm, len, thp, samples, &run->rss_mb);
-		if (cold > 0 && warm)
-			ns = touch_pass(mm, len, thp, samples, NULL);
-		gupsim_kthread_unuse_mm(mm);
-	}
-	run->ok = cold > 0 && ns >= 0;
-	if (run->ok) {
-		qsort(samples, calls, sizeof(*samples), cmp_double);
-		run->median_ns = samples[calls / 2];
-		run->best_ns = samples[0];
-		run->seconds = (double)cold / 1e9;
-		run->cold_ns = (double)cold / (double)(len >> PAGE_SHIFT);
-	} else {
-		error("first_touch/big_machine: could not pin never-written memory");
-	}
-	free(samples);
-	if (mm)
-		gupsim_mm_put(mm);
-	gupsim_destroy(sim);
-}
-
-static void emit_touch(const char *name, const struct touch_run *run, bool warm,
-		       const char *what)
-{
-	char note[128];
-	struct bench_row row = { name, 1, MAX_PPC, !run->ok ? -1 : warm ? run->median_ns :
-				 run->cold_ns, warm ? run->best_ns : run->cold_ns, floor_1, note };
-
-	snprintf(note, sizeof(note), "%s; cold %.0f ns/page, %.2f s, RSS %.0f MiB", what,
-		 run->cold_ns, run->seconds, run->rss_mb);
-	bench_table_row(stdout, &row);
-	fflush(stdout);
-	if (csv)
-		bench_csv_row(csv, &row);
-}
-
-static void touch_cases(struct touch_result *t)
-{
-	if (selected("first_touch_4k")) {
-		touch_run(4096, 2, false, true, &t->pages_4k);
-		emit_touch("first_touch_4k", &t->pages_4k, true, "2 GiB never written");
-	}
-	if (selected("first_touch_thp")) {
-		touch_run(4096, 2, true, true, &t->thp);
-		emit_touch("first_touch_thp", &t->thp, true, "2 GiB of THPs never written");
-	}
-	if (!selected("big_machine"))
-		return;
-	if (quick) {
-		emit("big_machine", 1, MAX_PPC, -1, floor_1, "full mode only (32 GiB pinned)");
-		return;
-	}
-	touch_run(64 * 1024, 32, false, false, &t->big);
-	emit_touch("big_machine", &t->big, false, "64 GiB machine, 32 GiB pinned");
-}
-
-/* ------------------------------------------------------------------ */
 /* Targets */
-
-static void target(bool pass, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void target(bool pass, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", pass ? "PASS" : "MISS");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 static void check_targets(const struct rss_result *rss)
 {
@@ -799,27 +635,29 @@ static void check_targets(const struct rss_result *rss)
 	if (res.pin_fast_4k > 0) {
 		double x = res.pin_fast_4k / floor_1;
 
-		target(x <= 4.0, "pin_fast_4k: %.2f ns/page = %.2fx floor (target <= 4x); "
-		       "best samples: %.2f ns = %.2fx the floor's best", res.pin_fast_4k, x,
-		       res.pin_fast_4k_best, res.pin_fast_4k_best / floor_1_best);
+		bench_target(x <= 4.0, "pin_fast_4k: %.2f ns/page = %.2fx floor (target <= 4x); "
+			     "best samples: %.2f ns = %.2fx the floor's best", res.pin_fast_4k, x,
+			     res.pin_fast_4k_best, res.pin_fast_4k_best / floor_1_best);
 		printf("info pin_fast_4k: %.2fx the same atomics on one cache line per page "
 		       "(%.2f ns/page)\n", res.pin_fast_4k / floor_lines_1, floor_lines_1);
 	}
 	if (res.pin_fast_thp > 0) {
-		target(res.pin_fast_thp <= 1.5, "pin_fast_thp: %.3f ns/page (target <= 1.5 ns/page); "
-		       "best sample %.3f ns", res.pin_fast_thp, res.pin_fast_thp_best);
+		bench_target(res.pin_fast_thp <= 1.5, "pin_fast_thp: %.3f ns/page (target <= "
+			     "1.5 ns/page); best sample %.3f ns", res.pin_fast_thp,
+			     res.pin_fast_thp_best);
 		if (res.pin_fast_4k > 0) {
 			double x = res.pin_fast_4k / res.pin_fast_thp;
 
-			target(x >= 20.0, "pin_fast_thp: %.1fx faster per page than pin_fast_4k "
-			       "(target >= 20x)", x);
+			bench_target(x >= 20.0, "pin_fast_thp: %.1fx faster per page than "
+				     "pin_fast_4k (target >= 20x)", x);
 		}
 	}
 	if (res.mt_1 > 0 && res.mt_2_disjoint > 0) {
 		double x = res.mt_1 / res.mt_2_disjoint;
 
-		target(x >= 1.7, "pin_fast_4k 2 threads, disjoint pages: %.2fx the throughput of "
-		       "1 thread (target >= 1.7x; %ld CPUs online)", x, sysconf(_SC_NPROCESSORS_ONLN));
+		bench_target(x >= 1.7, "pin_fast_4k 2 threads, disjoint pages: %.2fx the "
+			     "throughput of 1 thread (target >= 1.7x; %ld CPUs online)", x,
+			     sysconf(_SC_NPROCESSORS_ONLN));
 	}
 	if (res.cpu_1 > 0 && res.cpu_2 > 0)
 		printf("info pin_fast_4k disjoint pages, CPU time per page per thread: %.1f ns "
@@ -828,41 +666,19 @@ static void check_targets(const struct rss_result *rss)
 	if (res.mt_2_shared > 0 && res.mt_1 > 0)
 		printf("info pin_fast_4k 2 threads, shared pages: %.2fx the throughput of 1 thread\n",
 		       res.mt_1 / res.mt_2_shared);
-	target(sizeof(struct page) <= 64, "sizeof(struct page) = %zu (target <= 64)",
-	       sizeof(struct page));
+	bench_target(sizeof(struct page) <= 64, "sizeof(struct page) = %zu (target <= 64)",
+		     sizeof(struct page));
 	if (rss->ok) {
 		/* touched: 1 GiB of contents + memmap and page tables for it */
 		double extra = rss->touched_mb - 1024.0;
 
-		target(rss->created_mb <= 64 && extra <= 102.4,
-		       "RSS of a 16 GiB machine: %.1f MiB created, %.1f MiB with 1 GiB touched "
-		       "(%.1f MiB beyond the 1 GiB itself; target: untouched memory ~free, "
-		       "overhead <= 10%%)", rss->created_mb, rss->touched_mb, extra);
+		bench_target(rss->created_mb <= 64 && extra <= 102.4,
+			     "RSS of a 16 GiB machine: %.1f MiB created, %.1f MiB with 1 GiB "
+			     "touched (%.1f MiB beyond the 1 GiB itself; target: untouched memory "
+			     "~free, overhead <= 10%%)", rss->created_mb, rss->touched_mb, extra);
 	} else if (selected("rss")) {
-		target(false, "RSS of a 16 GiB machine: could not touch 1 GiB");
+		bench_target(false, "RSS of a 16 GiB machine: could not touch 1 GiB");
 	}
-}
-
-static void check_touch_targets(const struct touch_result *t)
-{
-	const struct touch_run *p = &t->pages_4k, *h = &t->thp, *b = &t->big;
-
-	if (p->ok) {
-		target(p->median_ns / floor_1 <= 30.0, "first_touch_4k: fault + long-term pin of "
-		       "never-written memory %.1f ns/page = %.1fx floor (target <= 30x); best "
-		       "sample %.1f ns; cold pass %.0f ns/page", p->median_ns,
-		       p->median_ns / floor_1, p->best_ns, p->cold_ns);
-		target(p->rss_mb <= 256.0, "first_touch_4k: RSS %.0f MiB with 2 GiB faulted and "
-		       "pinned, never written (target <= 256 MiB)", p->rss_mb);
-	}
-	if (h->ok)
-		target(h->median_ns / floor_1 <= 30.0, "first_touch_thp: the same with THPs "
-		       "%.2f ns/page = %.2fx floor (target <= 30x); cold pass %.1f ns/page, "
-		       "RSS %.0f MiB", h->median_ns, h->median_ns / floor_1, h->cold_ns, h->rss_mb);
-	if (b->ok)
-		target(b->rss_mb <= 1024.0, "big_machine: 64 GiB machine, 32 GiB faulted and "
-		       "long-term pinned in %.1f s, RSS %.0f MiB (target: runs, RSS <= 1 GiB)",
-		       b->seconds, b->rss_mb);
 }
 
 /* ------------------------------------------------------------------ */
@@ -962,7 +778,6 @@ static void print_cpu_share(long long t0)
 int main(int argc, char **argv)
 {
 	struct rss_result rss = { 0 };
-	struct touch_result touch = { 0 };
 	long long t0 = bench_now_ns();
 
 	parse_args(argc, argv);
@@ -987,11 +802,11 @@ int main(int argc, char **argv)
 	fork_case("fork_unpinned", false);
 	if (selected("rss"))
 		rss = rss_case();
-	touch_cases(&touch);
+	errors += bench_touch_run(&(struct bench_touch_env){ quick, only, csv, floor_1 });
 	errors += bench_scale_run(&(struct bench_scale_env){ quick, only, csv });
 
 	check_targets(&rss);
-	check_touch_targets(&touch);
+	bench_touch_targets();
 	bench_scale_targets();
 	print_cpu_share(t0);
 	printf("%d error(s)\n", errors);
