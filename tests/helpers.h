@@ -72,10 +72,14 @@ static inline struct gupsim *fixture_sim(void **state)
 static inline int sim_setup_cfg(void **state, const struct gupsim_config *cfg)
 {
 	struct sim_fixture *f = (struct sim_fixture *)calloc(1, sizeof(*f));
+	struct gupsim_config c = *cfg;
 
 	if (!f)
 		return -1;
-	f->sim = gupsim_create(cfg);
+	/* GUPSIM_TEST_KERNEL selects the release unless the test chose one */
+	if (!c.kernel_version)
+		c.kernel_version = test_kernel_version();
+	f->sim = gupsim_create(&c);
 	if (!f->sim) {
 		free(f);
 		return -1;

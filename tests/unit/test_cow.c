@@ -290,6 +290,7 @@ static void large_folio_reused_when_only_this_table_maps_it(void **state)
 	struct mm_fixture *f = F(state);
 	struct folio *folio;
 
+	SKIP_BEFORE_KERNEL(6, 15);	/* the v6.15 reuse rule */
 	map_anon_at(f->mm, BASE, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	write_byte(f->mm, BASE, 1);
 	folio = folio_at(f->mm, BASE);
@@ -309,6 +310,7 @@ static void large_folio_copied_when_mapped_elsewhere_or_referenced(void **state)
 	struct mm_struct *mm2 = gupsim_mm_create(f->sim);
 	struct folio *folio;
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	map_anon_at(f->mm, BASE, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	map_anon_at(mm2, BASE, 8 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	write_byte(f->mm, BASE, 1);
@@ -385,6 +387,7 @@ static void mthp_after_fork_copies_one_page(void **state)
 	struct mm_struct *child;
 	struct folio *folio;
 
+	SKIP_BEFORE_KERNEL(6, 15);	/* the v6.15 reuse rule */
 	map_anon_at(f->mm, BASE, 4 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	write_byte(f->mm, BASE, 1);
 	folio = folio_at(f->mm, BASE);

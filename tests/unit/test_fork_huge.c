@@ -106,6 +106,7 @@ static void fork_shares_pte_mapped_large_folio(void **state)
 	unsigned long addr = map(parent, 64 * 1024, ANON, NULL);
 	struct folio *folio;
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	put_str(parent, addr, "mthp");
 	folio = page_folio(gupsim_follow_page(parent, addr));
 	assert_int_equal(folio_order(folio), 4);
@@ -132,6 +133,7 @@ static void fork_copies_pinned_pte_mapped_large_folio(void **state)
 	unsigned long addr = map(parent, 64 * 1024, ANON, NULL), copies;
 	struct folio *folio;
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	put_str(parent, addr + 3 * PAGE_SIZE, "mthp");
 	folio = pin_at(parent, addr + 3 * PAGE_SIZE);
 	assert_int_equal(folio_order(folio), 4);

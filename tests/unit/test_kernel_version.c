@@ -7,6 +7,7 @@
 #include "helpers.h"
 #include <errno.h>
 #include <stdio.h>
+#include <unistd.h>
 
 #include "internal.h"
 
@@ -89,6 +90,30 @@ static void version_outside_range_is_einval(void **state)
 	}
 }
 
+/* The refusal says why, on stderr (no machine exists to log it). */
+static void version_outside_range_is_said_on_stderr(void **state)
+{
+	FILE *tmp = tmpfile();
+	char line[256] = "";
+	int saved;
+
+	(void)state;
+	assert_non_null(tmp);
+	fflush(stderr);
+	saved = dup(STDERR_FILENO);
+	assert_true(saved >= 0);
+	assert_true(dup2(fileno(tmp), STDERR_FILENO) >= 0);
+	assert_null(create_at(GUPSIM_KERNEL_VERSION(5, 15, 3)));
+	fflush(stderr);
+	assert_true(dup2(saved, STDERR_FILENO) >= 0);
+	close(saved);
+	rewind(tmp);
+	assert_non_null(fgets(line, sizeof(line), tmp));
+	fclose(tmp);
+	assert_non_null(strstr(line, "kernel_version 5.15.3"));
+	assert_non_null(strstr(line, "outside the modelled range 6.6 to 7.3"));
+}
+
 /* A program built before kernel_version existed passes the older size:
  * whatever follows mthp_orders in its memory is not read. */
 static void older_callers_get_the_newest(void **state)
@@ -116,6 +141,7 @@ int main(void)
 		cmocka_unit_test(lts_releases_are_modelled),
 		cmocka_unit_test(kernel_at_least_compares_major_minor),
 		cmocka_unit_test(version_outside_range_is_einval),
+		cmocka_unit_test(version_outside_range_is_said_on_stderr),
 		cmocka_unit_test(older_callers_get_the_newest),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -331,6 +331,7 @@ static void memfd_pin_folios_one_pin_per_folio(void **state)
 	pgoff_t offset = 99;
 	long n;
 
+	SKIP_BEFORE_KERNEL(6, 11);	/* no memfd_pin_folios() before v6.11 */
 	n = gupsim_memfd_pin_folios(memfd, 100, 3 * PAGE_SIZE + 5, folios, 8, &offset);
 	assert_int_equal(n, 4);
 	assert_int_equal(offset, 100);
@@ -360,6 +361,7 @@ static void memfd_pin_folios_bad_arguments(void **state)
 	struct folio *folios[4];
 	pgoff_t offset;
 
+	SKIP_BEFORE_KERNEL(6, 11);	/* no memfd_pin_folios() before v6.11 */
 	assert_int_equal(gupsim_memfd_pin_folios(memfd, -1, 10, folios, 4, &offset), -EINVAL);
 	assert_int_equal(gupsim_memfd_pin_folios(memfd, 10, 9, folios, 4, &offset), -EINVAL);
 	assert_int_equal(gupsim_memfd_pin_folios(memfd, 0, 10, folios, 0, &offset), -EINVAL);
@@ -387,6 +389,7 @@ static void memfd_pin_folios_migrates_and_hugetlb(void **state)
 	struct folio *folios[2];
 	pgoff_t offset;
 
+	SKIP_BEFORE_KERNEL(6, 11);	/* no memfd_pin_folios() before v6.11 */
 	fill(fx, addr, 2);
 	assert_int_equal(gupsim_page_zonenum(fx_page(fx, addr)), ZONE_MOVABLE);
 	assert_int_equal(gupsim_memfd_pin_folios(memfd, 0, 2 * PAGE_SIZE - 1, folios, 2, &offset),

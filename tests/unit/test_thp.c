@@ -107,6 +107,7 @@ static void huge_zero_write_allocates_new_thp(void **state)
 	struct folio *hz = gupsim_huge_zero_folio(f->sim), *folio;
 	enum pt_level lvl;
 
+	SKIP_BEFORE_KERNEL(6, 13);	/* do_huge_zero_wp_pmd() */
 	madvised_thp(f, BASE, THP_SZ);
 	assert_int_equal(read_byte(f->mm, BASE), 0);
 	write_byte(f->mm, BASE + 5 * PAGE_SIZE, 0x5);
@@ -128,6 +129,7 @@ static void huge_zero_unshare_allocates_new_thp(void **state)
 {
 	struct mm_fixture *f = F(state);
 
+	SKIP_BEFORE_KERNEL(6, 13);	/* do_huge_zero_wp_pmd() */
 	madvised_thp(f, BASE, THP_SZ);
 	assert_int_equal(read_byte(f->mm, BASE), 0);
 	assert_int_equal(fault(f->mm, BASE, FAULT_FLAG_UNSHARE), 0);
@@ -167,6 +169,7 @@ static void huge_zero_write_without_memory_splits(void **state)
 	struct folio **held;
 	int n, zeros = 0;
 
+	SKIP_BEFORE_KERNEL(6, 13);	/* do_huge_zero_wp_pmd() */
 	madvised_thp(f, BASE, THP_SZ);
 	assert_int_equal(read_byte(f->mm, BASE), 0);
 	held = exhaust_order(f->sim, HPAGE_PMD_ORDER, &n);
@@ -445,6 +448,7 @@ static void mthp_fault_of_each_order(void **state)
 {
 	struct mm_fixture *f = F(state);
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	for (unsigned int order = 2; order <= 8; order++) {
 		unsigned long addr = BASE + order * THP_SZ;
 		long nr = 1L << order;
@@ -476,6 +480,7 @@ static void mthp_range_read_fault_maps_zero_page(void **state)
 {
 	struct mm_fixture *f = F(state);
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	map_anon_at(f->mm, BASE, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	assert_int_equal(read_byte(f->mm, BASE), 0);
 	assert_ptr_equal(page_at(f->mm, BASE), gupsim_zero_page(f->sim));
@@ -487,6 +492,7 @@ static void mthp_falls_back_when_range_partly_mapped(void **state)
 {
 	struct mm_fixture *f = F(state);
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	map_anon_at(f->mm, BASE, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	assert_int_equal(read_byte(f->mm, BASE + 5 * PAGE_SIZE), 0);	/* page 5 mapped */
 	write_byte(f->mm, BASE, 1);
@@ -503,6 +509,7 @@ static void mthp_order_must_fit_the_vma(void **state)
 {
 	struct mm_fixture *f = F(state);
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	map_anon_at(f->mm, BASE + 4 * PAGE_SIZE, 12 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	write_byte(f->mm, BASE + 4 * PAGE_SIZE, 1);
 	assert_int_equal(folio_order(folio_at(f->mm, BASE + 4 * PAGE_SIZE)), 2);
@@ -517,6 +524,7 @@ static void mthp_falls_back_when_memory_is_fragmented(void **state)
 	struct folio **held, *freed;
 	int n;
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	map_anon_at(f->mm, BASE, 64 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	gupsim_mmap_read_lock(f->mm);
 	assert_non_null(pgtable_walk(f->mm, BASE, PT_PTE, true, NULL));	/* tables first */
@@ -547,6 +555,7 @@ static void mthp_follows_thp_mode(void **state)
 {
 	struct mm_fixture *f = F(state);
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	/* thp=always: every private anon VMA, unless MADV_NOHUGEPAGE */
 	map_anon_at(f->mm, BASE, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	assert_int_equal(gupsim_madvise(f->mm, BASE, 16 * PAGE_SIZE, MADV_NOHUGEPAGE), 0);
@@ -560,6 +569,7 @@ static void mthp_needs_madvise_in_madvise_mode(void **state)
 	struct gupsim_config cfg;
 	struct mm_fixture *f;
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	mm_teardown(state);
 	mm_default_cfg(&cfg);
 	cfg.mthp_orders = BIT(4);
@@ -580,6 +590,7 @@ static void split_folio_of_mthp(void **state)
 	struct mm_fixture *f = F(state);
 	struct folio *folio;
 
+	SKIP_BEFORE_KERNEL(6, 8);	/* no anon mTHP before v6.8 */
 	map_anon_at(f->mm, BASE, 16 * PAGE_SIZE, PROT_READ | PROT_WRITE, 0);
 	write_byte(f->mm, BASE, 1);
 	folio = folio_at(f->mm, BASE);
