@@ -182,6 +182,13 @@ void fput(struct file *file)
 		 "file %lu freed while still mapped\n", file->ino))
 		return;
 	file_list_del(sim, file);
+	/*
+	 * GUP-fast reads folio->mapping and then the mapping's flags with no
+	 * lock (gup_fast_folio_allowed()): the kernel frees the inode only
+	 * after an RCU grace period, which cannot end while a walker has
+	 * interrupts disabled. Wait for the walkers inside a walk to leave.
+	 */
+	tlb_remove_table_sync_one(sim);
 	file_free(file);
 }
 
