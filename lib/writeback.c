@@ -56,7 +56,12 @@ static unsigned long vma_file_pages(const struct vm_area_struct *vma)
 	return (vma->vm_end - vma->vm_start) >> PAGE_SHIFT;
 }
 
-/* Zap [first, first + nr) of @file in every VMA of @mm that maps it. */
+/*
+ * Zap [first, first + nr) of @file in every VMA of @mm that maps it
+ * (unmap_mapping_range_vma() -> zap_page_range_single()): one
+ * MMU_NOTIFY_CLEAR range per VMA around it, whether or not anything is
+ * mapped there.
+ */
 static void unmap_file_range_mm(struct mm_struct *mm, struct file *file, pgoff_t first,
 				unsigned long nr)
 {
@@ -64,6 +69,7 @@ static void unmap_file_range_mm(struct mm_struct *mm, struct file *file, pgoff_t
 	bool taken = !mmap_lock_held(mm) && !mm_read_lock(mm);
 
 	for (struct vm_area_struct *vma = mm->mmap; vma; vma = vma->vm_next) {
+		unsigned long start, end;
 		pgoff_t lo, hi;
 
 		if (vma->vm_file != file)
@@ -72,8 +78,11 @@ static void unmap_file_range_mm(struct mm_struct *mm, struct file *file, pgoff_t
 		hi = min_t(pgoff_t, first + nr, vma->vm_pgoff + vma_file_pages(vma));
 		if (lo >= hi)
 			continue;
-		zap_page_range(vma, vma->vm_start + ((lo - vma->vm_pgoff) << PAGE_SHIFT),
-			       vma->vm_start + ((hi - vma->vm_pgoff) << PAGE_SHIFT));
+		start = vma->vm_start + ((lo - vma->vm_pgoff) << PAGE_SHIFT);
+		end = vma->vm_start + ((hi - vma->vm_pgoff) << PAGE_SHIFT);
+		mmu_notifier_invalidate_range_start(mm, start, end, MMU_NOTIFY_CLEAR);
+		zap_page_range(vma, start, end);
+		mmu_notifier_invalidate_range_end(mm, start, end, MMU_NOTIFY_CLEAR);
 	}
 	if (taken)
 		mm_read_unlock(mm);
@@ -114,24 +123,52 @@ static int file_truncate_check(struct file *file, size_t size)
 	return 0;
 }
 
+/*
+ * How many times truncation to @new_nr pages unmaps the file's mappings
+ * from there to their end: truncate_pagecache() twice, before and after
+ * dropping the page cache (the second pass catches private COW copies
+ * made meanwhile), whatever the new size; shmem_setattr() the same, but
+ * only when the file shrinks past a page boundary; hugetlb_vmtruncate()
+ * once, before.
+ */
+static int truncate_unmap_passes(struct file *file, unsigned long new_nr)
+{
+	struct address_space *mapping = &file->mapping;
+	unsigned long old_nr;
+
+	if (file_hugetlb_order(file))
+		return 1;
+	if (!shmem_mapping(mapping))
+		return 2;
+	pthread_mutex_lock(&mapping->lock);
+	old_nr = mapping->nr_slots;
+	pthread_mutex_unlock(&mapping->lock);
+	return old_nr > new_nr ? 2 : 0;
+}
+
 int gupsim_file_truncate(struct file *file, size_t size)
 {
 	unsigned long new_nr = DIV_ROUND_UP((unsigned long)size, PAGE_SIZE), n = 0;
+	/* holelen 0: from the new end to the end of every mapping */
+	unsigned long to_end = ~0UL - new_nr;
 	struct folio **gone = NULL;
+	int passes, err, err2 = 0;
 	long old_nr;
-	int err;
 
 	if (!file)
 		return -EINVAL;
 	err = file_truncate_check(file, size);
 	if (err)
 		return err;
+	passes = truncate_unmap_passes(file, new_nr);
+	if (passes)
+		err2 = unmap_mapping_pages(file, new_nr, to_end);
 	old_nr = filemap_set_size(file, size, &gone, &n);
 	if (old_nr < 0)
 		return (int)old_nr;
 	/* the folios are out of the cache: now out of every page table */
-	if (new_nr < (unsigned long)old_nr)
-		err = unmap_mapping_pages(file, new_nr, (unsigned long)old_nr - new_nr);
+	if (passes == 2 || (passes == 1 && err2))
+		err = unmap_mapping_pages(file, new_nr, to_end);
 	filemap_release_folios(gone, n);
 	free(gone);
 	return err;

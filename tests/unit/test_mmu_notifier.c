@@ -193,6 +193,55 @@ static void dontneed_notifies_clear_per_vma(void **state)
 	gupsim_mmu_notifier_unregister(&r.sub, mm);
 }
 
+/*
+ * truncate_pagecache(): each mapping of the file is zapped from the new end
+ * to its own end (holelen 0), one MMU_NOTIFY_CLEAR range per VMA, before
+ * and after the page cache is dropped, even when the file grows; shmem
+ * only when it shrinks past a page (shmem_setattr()).
+ */
+static void truncate_notifies_clear_from_the_new_end(void **state)
+{
+	struct mm_struct *mm = fixture_mm(state);
+	struct gupsim *sim = gupsim_mm_sim(mm);
+	struct recorder r = { .sub.ops = &rec_ops };
+	struct file *reg = gupsim_file_create(sim, GUPSIM_FILE_REGULAR, "r", 4 * P);
+	struct file *shm = gupsim_file_create(sim, GUPSIM_FILE_SHMEM, "s", 4 * P);
+	unsigned long a, b;
+
+	assert_non_null(reg);
+	assert_non_null(shm);
+	/* the regular file's mapping reaches past its end */
+	a = gupsim_mmap(mm, 0, 6 * P, PROT_READ | PROT_WRITE, MAP_SHARED, reg, 0);
+	b = gupsim_mmap(mm, 0, 4 * P, PROT_READ | PROT_WRITE, MAP_SHARED, shm, 0);
+	assert_false(IS_ERR_VALUE(a));
+	assert_false(IS_ERR_VALUE(b));
+	assert_int_equal(gupsim_mmu_notifier_register(&r.sub, mm), 0);
+
+	assert_int_equal(gupsim_file_truncate(reg, P + 100), 0);
+	assert_int_equal(r.nr, 4);
+	for (int i = 0; i < 4; i += 2) {
+		expect(&r, i, 's', a + 2 * P, a + 6 * P, MMU_NOTIFY_CLEAR);
+		expect(&r, i + 1, 'e', a + 2 * P, a + 6 * P, MMU_NOTIFY_CLEAR);
+	}
+	/* growing: what lies past the new end is zapped all the same */
+	assert_int_equal(gupsim_file_truncate(reg, 5 * P), 0);
+	assert_int_equal(r.nr, 8);
+	expect(&r, 4, 's', a + 5 * P, a + 6 * P, MMU_NOTIFY_CLEAR);
+	expect(&r, 7, 'e', a + 5 * P, a + 6 * P, MMU_NOTIFY_CLEAR);
+	/* shmem: nothing when it grows, twice when it shrinks */
+	assert_int_equal(gupsim_file_truncate(shm, 8 * P), 0);
+	assert_int_equal(r.nr, 8);
+	assert_int_equal(gupsim_file_truncate(shm, 2 * P), 0);
+	assert_int_equal(r.nr, 12);
+	expect(&r, 8, 's', b + 2 * P, b + 4 * P, MMU_NOTIFY_CLEAR);
+	expect(&r, 11, 'e', b + 2 * P, b + 4 * P, MMU_NOTIFY_CLEAR);
+	gupsim_mmu_notifier_unregister(&r.sub, mm);
+	assert_int_equal(gupsim_munmap(mm, a, 6 * P), 0);
+	assert_int_equal(gupsim_munmap(mm, b, 4 * P), 0);
+	gupsim_file_put(reg);
+	gupsim_file_put(shm);
+}
+
 static void subscribers_run_newest_first(void **state)
 {
 	struct mm_struct *mm = fixture_mm(state);
@@ -260,6 +309,7 @@ int main(void)
 		T(munmap_notifies_the_exact_range),
 		T(mprotect_notifies_each_changed_vma),
 		T(dontneed_notifies_clear_per_vma),
+		T(truncate_notifies_clear_from_the_new_end),
 		T(subscribers_run_newest_first),
 		T(failing_a_blockable_range_warns),
 		T(a_device_unpins_from_its_callback),
