@@ -174,10 +174,11 @@ class Browser:
         self.wait("location.href !== 'about:blank'")
         return self.wait(ready)
 
-    def key(self, key, code=None, keycode=0):
+    def key(self, key, code=None, keycode=0, modifiers=0):
+        """Press @key; @modifiers: 1 Alt, 2 Ctrl, 4 Meta, 8 Shift."""
         for t in ("keyDown", "keyUp"):
             self.call("Input.dispatchKeyEvent", type=t, key=key, code=code or key,
-                      windowsVirtualKeyCode=keycode)
+                      windowsVirtualKeyCode=keycode, modifiers=modifiers)
 
     def type(self, text):
         self.call("Input.insertText", text=text)
