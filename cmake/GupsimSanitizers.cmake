@@ -1,5 +1,19 @@
 # GUPSIM_SANITIZE=address,undefined or thread: applied to every target.
+# GUPSIM_FUZZ=ON (clang): every target, the library included, is also
+# compiled with -fsanitize=fuzzer-no-link, so that libFuzzer sees the
+# library's edges and not only the harness's; the fuzz target alone links
+# the libFuzzer runtime (tests/fuzz/CMakeLists.txt).
 include(CheckCCompilerFlag)
+option(GUPSIM_FUZZ "Build the libFuzzer targets, library instrumented (clang only)" OFF)
+if(GUPSIM_FUZZ)
+  if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")
+    message(FATAL_ERROR "GUPSIM_FUZZ needs clang (CC=clang, or the `fuzz` preset)")
+  endif()
+  add_compile_options(-fsanitize=fuzzer-no-link)
+  if(NOT GUPSIM_SANITIZE)
+    set(GUPSIM_SANITIZE "address,undefined")
+  endif()
+endif()
 if(GUPSIM_SANITIZE)
   add_compile_options(-fsanitize=${GUPSIM_SANITIZE} -fno-omit-frame-pointer -g)
   add_link_options(-fsanitize=${GUPSIM_SANITIZE})
