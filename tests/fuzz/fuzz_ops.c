@@ -8,9 +8,19 @@
  * must return every count to its baseline: pins balanced, every page back
  * in the allocator.
  *
+ * Misuse mode (built with -DFUZZ_MISUSE: the fuzz_misuse targets, corpus in
+ * corpus-misuse/): the sequence also misuses the API
+ * the way a buggy caller would -- double unpins, put_page() of a pinned
+ * page, a reference too many on a mapped page, unlocking an mmap lock that
+ * is not held, a file put twice, offsets that overflow. Each must end in a
+ * WARN or an errno, never a crash, a hang or a sanitizer report; the
+ * invariants are then no longer required to hold, but checking them,
+ * releasing everything and destroying the machine must still be safe.
+ *
  * Built as a libFuzzer target with clang (-DGUPSIM_FUZZ=ON), and as a
  * corpus replayer with any compiler (ctest `fuzz`): see tests/fuzz/README.md.
  */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,6 +54,8 @@ struct fz {
 	struct file *files[MAX_FILES];
 	int cur;
 	unsigned long base_free;	/* free pages before the first mm */
+	bool misuse;			/* misuse mode: see the top of the file */
+	bool file_put[MAX_FILES];	/* misuse: the harness's file reference is gone */
 };
 
 static uint8_t byte(struct fz *f)
@@ -111,6 +123,8 @@ static void op_mmap(struct fz *f)
 	switch (kind) {
 	case 1: flags = MAP_SHARED | MAP_ANONYMOUS; break;
 	case 2: case 3: case 4:
+		if (f->file_put[kind - 2])
+			return;
 		file = f->files[kind - 2];
 		flags = (byte(f) & 1) ? MAP_SHARED : MAP_PRIVATE;
 		if (pages > 16)
@@ -278,6 +292,145 @@ static void op_switch(struct fz *f)
 	gupsim_kthread_use_mm(f->mms[i]);
 }
 
+/* ---- misuse mode ---- */
+
+static unsigned long warnings(struct fz *f)
+{
+	return gupsim_vmstat(f->sim, GUPSIM_NR_WARNINGS);
+}
+
+/* A misuse that the library must always report: fail if it did not. */
+static void must_warn(struct fz *f, unsigned long before, const char *what)
+{
+	if (warnings(f) == before) {
+		fprintf(stderr, "fuzz_ops: misuse not reported: %s\n", what);
+		fatal(f, "a misuse went unreported");
+	}
+}
+
+/* Release a handle's pages a second time (a double unpin or put), or
+ * with the wrong release call for how they were taken. */
+static void misuse_release(struct fz *f)
+{
+	struct handle *h = &f->handles[byte(f) % MAX_HANDLES];
+	struct page *page;
+
+	if (!h->pages)
+		return;
+	page = h->pages[byte(f) % h->nr];
+	switch (byte(f) % 3) {
+	case 0:	/* put_page() of a page taken with FOLL_PIN, or the reverse */
+		if (h->pinned)
+			gupsim_put_page(page);
+		else
+			gupsim_unpin_user_page(page);
+		break;
+	case 1:	/* one extra reference dropped on a page that may be mapped */
+		gupsim_put_page(page);
+		break;
+	default: {	/* release the whole handle, then once more */
+		struct page **copy = malloc((size_t)h->nr * sizeof(*copy));
+		long nr = h->nr;
+		bool pinned = h->pinned;
+
+		if (!copy)
+			return;
+		memcpy(copy, h->pages, (size_t)nr * sizeof(*copy));
+		release(h, byte(f));
+		if (pinned)
+			gupsim_unpin_user_pages(copy, (unsigned long)nr);
+		else
+			for (long i = 0; i < nr; i++)
+				gupsim_put_page(copy[i]);
+		free(copy);
+		return;
+	}
+	}
+	/* the handle's counts are no longer the harness's to release */
+	free(h->pages);
+	h->pages = NULL;
+	h->nr = 0;
+}
+
+static void misuse_lock(struct fz *f)
+{
+	struct mm_struct *mm = pick_mm(f);
+	unsigned long w = warnings(f);
+
+	/* lockdep: "bad unlock balance detected!" */
+	if (byte(f) & 1)
+		gupsim_mmap_read_unlock(mm);
+	else
+		gupsim_mmap_write_unlock(mm);
+	must_warn(f, w, "mmap unlock without holding the lock");
+}
+
+static void misuse_args(struct fz *f)
+{
+	struct mm_struct *mm = pick_mm(f);
+	unsigned int i = byte(f) % MAX_FILES;
+	unsigned long addr;
+
+	switch (byte(f) % 3) {
+	case 0: {	/* a page-aligned offset whose end overflows */
+		unsigned long k = byte(f) % 4;
+		off_t off = (off_t)(((~0UL >> 1) & ~(PAGE_SIZE - 1)) - k * PAGE_SIZE);
+
+		if (f->file_put[i])
+			break;
+		addr = gupsim_mmap(mm, 0, (k + 1) * PAGE_SIZE, PROT_READ, MAP_SHARED,
+				   f->files[i], off);
+		if (addr != (unsigned long)-EOVERFLOW)
+			fatal(f, "mmap with an overflowing offset did not fail with EOVERFLOW");
+		break;
+	}
+	case 1: {	/* DMA into the shared zero page */
+		unsigned long w = warnings(f);
+		char c = 1;
+
+		gupsim_dma_write(gupsim_zero_page(f->sim), byte(f), &c, 1);
+		must_warn(f, w, "DMA write to the zero page");
+		break;
+	}
+	default: {
+		/* a file put twice while a mapping holds it: the second put is
+		 * the misuse (it must WARN and change nothing). The harness
+		 * never uses the file again: once unmapped it may be freed. */
+		unsigned long w;
+
+		if (f->file_put[i])
+			break;
+		addr = gupsim_mmap(mm, 0, PAGE_SIZE, PROT_READ, MAP_SHARED, f->files[i], 0);
+		if (GUPSIM_IS_ERR_VALUE(addr))
+			break;
+		f->file_put[i] = true;
+		gupsim_file_put(f->files[i]);
+		w = warnings(f);
+		gupsim_file_put(f->files[i]);
+		must_warn(f, w, "gupsim_file_put() of a file with no reference left");
+		gupsim_munmap(mm, addr, PAGE_SIZE);
+		break;
+	}
+	}
+}
+
+static void op_misuse(struct fz *f)
+{
+	switch (byte(f) % 3) {
+	case 0: misuse_release(f); break;
+	case 1: misuse_lock(f); break;
+	default: misuse_args(f); break;
+	}
+}
+
+static void op_writeback(struct fz *f)
+{
+	unsigned int i = byte(f) % MAX_FILES;
+
+	if (!f->file_put[i])
+		gupsim_file_writeback(f->files[i]);
+}
+
 static void setup(struct fz *f)
 {
 	static const enum gupsim_file_kind kinds[MAX_FILES] = {
@@ -292,6 +445,9 @@ static void setup(struct fz *f)
 	cfg.hugetlb_2m_pages = 2;
 	cfg.debug_pins = true;
 	cfg.mthp_orders = (1UL << 2) | (1UL << 4);
+#ifdef FUZZ_MISUSE
+	f->misuse = true;
+#endif
 	cfg.thp = byte(f) & 1 ? GUPSIM_THP_ALWAYS : GUPSIM_THP_MADVISE;
 	f->sim = gupsim_create(&cfg);
 	if (!f->sim)
@@ -306,10 +462,31 @@ static void setup(struct fz *f)
 	gupsim_kthread_use_mm(f->mms[0]);
 }
 
+/* After misuse nothing is promised but safety: check, release, destroy. */
+static void teardown_misuse(struct fz *f)
+{
+	gupsim_check(f->sim);
+	for (int i = 0; i < MAX_HANDLES; i++)
+		release(&f->handles[i], i);
+	gupsim_check(f->sim);
+	gupsim_kthread_unuse_mm(f->mms[f->cur]);
+	for (int i = 0; i < MAX_MMS; i++)
+		if (f->mms[i])
+			gupsim_mm_put(f->mms[i]);
+	for (int i = 0; i < MAX_FILES; i++)
+		if (!f->file_put[i])
+			gupsim_file_put(f->files[i]);
+	gupsim_destroy(f->sim);
+}
+
 static void teardown(struct fz *f, unsigned long free0)
 {
 	struct gupsim *sim = f->sim;
 
+	if (f->misuse) {
+		teardown_misuse(f);
+		return;
+	}
 	if (gupsim_check(sim) != 0)
 		fatal(f, "invariant violated after the operations");
 	for (int i = 0; i < MAX_HANDLES; i++)
@@ -359,10 +536,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		case 9: release(&f.handles[byte(&f) % MAX_HANDLES], byte(&f)); break;
 		case 10: op_dma(&f); break;
 		default:
-			switch (byte(&f) % 3) {
+			switch (byte(&f) % (f.misuse ? 5 : 3)) {
 			case 0: op_mm_put(&f); break;
 			case 1: op_switch(&f); break;
-			default: gupsim_file_writeback(f.files[byte(&f) % MAX_FILES]); break;
+			case 2: op_writeback(&f); break;
+			default: op_misuse(&f); break;
 			}
 		}
 	}
