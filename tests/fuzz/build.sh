@@ -28,7 +28,7 @@ mkdir -p "$OUT"
 CC=$CC CFLAGS=$CFLAGS cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=None \
 	-DGUPSIM_BUILD_TESTS=OFF -DGUPSIM_BUILD_BENCH=OFF -DGUPSIM_BUILD_EXAMPLES=OFF \
 	>/dev/null
-cmake --build "$build" --target gupsim_static -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
+cmake --build "$build" --target gupsim_archive -j "$(nproc 2>/dev/null || echo 2)" >/dev/null
 
 # Two targets: fuzz_ops (legal operations, every invariant must hold) and
 # fuzz_misuse (misuse mixed in: reported, never a crash or a hang).
