@@ -41,7 +41,8 @@ struct check {
 	unsigned int flags;
 	long problems;
 	struct tally *t;
-	size_t cap, nr;
+	size_t cap, nr;			/* cap: 0 or a power of two */
+	struct vm_area_struct *vma;	/* the VMA of the last entry */
 };
 
 #define report(c, fmt, ...) \
@@ -52,10 +53,10 @@ struct check {
 
 static size_t tally_slot(const struct tally *t, size_t cap, uintptr_t key)
 {
-	size_t i = (size_t)((key >> 6) * 0x9e3779b97f4a7c15ULL % cap);
+	size_t i = (size_t)(((key >> 6) * 0x9e3779b97f4a7c15ULL) >> 32) & (cap - 1);
 
 	while (t[i].key && t[i].key != key)
-		i = (i + 1) % cap;
+		i = (i + 1) & (cap - 1);
 	return i;
 }
 
@@ -164,12 +165,15 @@ static int check_entry(struct mm_struct *mm, pteval_t *entry, enum pt_level leve
 {
 	struct check *c = arg;
 	unsigned long size = 1UL << pt_shift(level);
-	struct vm_area_struct *vma = vma_lookup(mm, addr);
+	struct vm_area_struct *vma = c->vma;
 	pteval_t v = pt_read(entry);
 	struct folio *folio;
 	struct page *page;
 	struct tally *t;
 
+	/* entries come in address order: most share the last one's VMA */
+	if (!vma || addr < vma->vm_start || addr >= vma->vm_end)
+		vma = c->vma = vma_lookup(mm, addr);
 	if (!vma || addr + size > vma->vm_end) {
 		report(c, "entry %#lx at %#lx (level %d) is outside every VMA", v, addr, level);
 		return 0;
@@ -200,12 +204,16 @@ static int check_entry(struct mm_struct *mm, pteval_t *entry, enum pt_level leve
 	check_placement(c, vma, folio, page, addr);
 
 	if (level == PT_PTE) {
-		int ptes;
+		int ptes = 1;
 
-		t = tally_get(c, PAGE_KEY(page), addr);
-		if (!t)
-			return -ENOMEM;
-		ptes = ++t->ptes;
+		/* per-page counts matter for large folios only: a small
+		 * folio's one page is counted by its folio entry */
+		if (folio_test_large(folio)) {
+			t = tally_get(c, PAGE_KEY(page), addr);
+			if (!t)
+				return -ENOMEM;
+			ptes = ++t->ptes;
+		}
 		t = tally_get(c, FOLIO_KEY(folio), addr);
 		if (!t)
 			return -ENOMEM;
