@@ -24,7 +24,13 @@ work=${WORK:-$(mktemp -d)}
 build=$work/gupsim-fuzz-build
 mkdir -p "$OUT"
 
-# The static library only, with the caller's flags (CMake reads $CFLAGS).
+# The static library only, with the caller's flags (CMake reads $CFLAGS);
+# where they instrument for coverage, the invariant checker is left out
+# (tests/fuzz/coverage-ignore.txt says why).
+case "$CFLAGS" in
+*fuzzer-no-link* | *sanitize-coverage=*)
+	CFLAGS="$CFLAGS -fsanitize-coverage-ignorelist=$src/tests/fuzz/coverage-ignore.txt" ;;
+esac
 CC=$CC CFLAGS=$CFLAGS cmake -S "$src" -B "$build" -DCMAKE_BUILD_TYPE=None \
 	-DGUPSIM_BUILD_TESTS=OFF -DGUPSIM_BUILD_BENCH=OFF -DGUPSIM_BUILD_EXAMPLES=OFF \
 	>/dev/null

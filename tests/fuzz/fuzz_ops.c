@@ -54,6 +54,8 @@ struct fz {
 	struct file *files[MAX_FILES];
 	int cur;
 	unsigned long base_free;	/* free pages before the first mm */
+	unsigned long bad_pages;	/* bad_page() reports before this input */
+	int thp;			/* which of the reused machines */
 	bool misuse;			/* misuse mode: see the top of the file */
 	bool file_put[MAX_FILES];	/* misuse: the harness's file reference is gone */
 };
@@ -431,12 +433,20 @@ static void op_writeback(struct fz *f)
 		gupsim_file_writeback(f->files[i]);
 }
 
-static void setup(struct fz *f)
+/*
+ * Machines are reused from one input to the next (one per THP mode):
+ * creating and destroying one costs more than most inputs. An input
+ * starts from a machine whose every mm and file was released by the
+ * previous one, so only the order of the free lists differs from a fresh
+ * machine. FUZZ_FRESH_MACHINE=1 in the environment creates a new machine
+ * per input instead (to check that a finding does not depend on history).
+ */
+static struct gupsim *machines[2];
+
+static struct gupsim *machine_create(int thp)
 {
-	static const enum gupsim_file_kind kinds[MAX_FILES] = {
-		GUPSIM_FILE_REGULAR, GUPSIM_FILE_SHMEM, GUPSIM_FILE_MEMFD, GUPSIM_FILE_REGULAR,
-	};
 	struct gupsim_config cfg;
+	struct gupsim *sim;
 
 	gupsim_config_init(&cfg);
 	cfg.normal_mb = 48;
@@ -445,14 +455,34 @@ static void setup(struct fz *f)
 	cfg.hugetlb_2m_pages = 2;
 	cfg.debug_pins = true;
 	cfg.mthp_orders = (1UL << 2) | (1UL << 4);
+	cfg.thp = thp ? GUPSIM_THP_ALWAYS : GUPSIM_THP_MADVISE;
+	sim = gupsim_create(&cfg);
+	if (!sim)
+		return NULL;
+	gupsim_set_warn_handler(sim, quiet, NULL);
+	/* the huge zero folio lives as long as the machine: allocate it now
+	 * so that the free count of every input starts and ends with it */
+	gupsim_huge_zero_folio(sim);
+	return sim;
+}
+
+static void setup(struct fz *f)
+{
+	static const enum gupsim_file_kind kinds[MAX_FILES] = {
+		GUPSIM_FILE_REGULAR, GUPSIM_FILE_SHMEM, GUPSIM_FILE_MEMFD, GUPSIM_FILE_REGULAR,
+	};
+	int thp = byte(f) & 1;
+
 #ifdef FUZZ_MISUSE
 	f->misuse = true;
 #endif
-	cfg.thp = byte(f) & 1 ? GUPSIM_THP_ALWAYS : GUPSIM_THP_MADVISE;
-	f->sim = gupsim_create(&cfg);
+	f->thp = thp;
+	if (!machines[thp])
+		machines[thp] = machine_create(thp);
+	f->sim = machines[thp];
 	if (!f->sim)
 		fatal(f, "gupsim_create failed");
-	gupsim_set_warn_handler(f->sim, quiet, NULL);
+	f->bad_pages = gupsim_vmstat(f->sim, GUPSIM_NR_BAD_PAGES);
 	for (int i = 0; i < MAX_FILES; i++)
 		f->files[i] = gupsim_file_create(f->sim, kinds[i], "fuzz", 16 * PAGE_SIZE);
 	f->base_free = gupsim_nr_free_pages(f->sim);
@@ -460,6 +490,19 @@ static void setup(struct fz *f)
 	if (!f->mms[0])
 		fatal(f, "gupsim_mm_create failed");
 	gupsim_kthread_use_mm(f->mms[0]);
+}
+
+/* Keep the machine for the next input, or destroy it. */
+static void machine_done(struct fz *f, bool clean)
+{
+	static int fresh = -1;
+
+	if (fresh < 0)
+		fresh = getenv("FUZZ_FRESH_MACHINE") != NULL;
+	if (clean && !fresh)
+		return;
+	gupsim_destroy(f->sim);
+	machines[f->thp] = NULL;
 }
 
 /* After misuse nothing is promised but safety: check, release, destroy. */
@@ -476,10 +519,13 @@ static void teardown_misuse(struct fz *f)
 	for (int i = 0; i < MAX_FILES; i++)
 		if (!f->file_put[i])
 			gupsim_file_put(f->files[i]);
-	gupsim_destroy(f->sim);
+	/* reuse the machine only if the misuse left nothing behind */
+	machine_done(f, gupsim_check(f->sim) == 0 &&
+		     gupsim_nr_free_pages(f->sim) == f->base_free &&
+		     gupsim_vmstat(f->sim, GUPSIM_NR_BAD_PAGES) == f->bad_pages);
 }
 
-static void teardown(struct fz *f, unsigned long free0)
+static void teardown(struct fz *f)
 {
 	struct gupsim *sim = f->sim;
 
@@ -487,14 +533,18 @@ static void teardown(struct fz *f, unsigned long free0)
 		teardown_misuse(f);
 		return;
 	}
+	bool held = false;
+
 	if (gupsim_check(sim) != 0)
 		fatal(f, "invariant violated after the operations");
-	for (int i = 0; i < MAX_HANDLES; i++)
+	for (int i = 0; i < MAX_HANDLES; i++) {
+		held |= f->handles[i].pages != NULL;
 		release(&f->handles[i], i);
+	}
 	if (gupsim_vmstat(sim, GUPSIM_NR_FOLL_PIN_ACQUIRED) !=
 	    gupsim_vmstat(sim, GUPSIM_NR_FOLL_PIN_RELEASED))
 		fatal(f, "pins not balanced after releasing everything");
-	if (gupsim_check(sim) != 0)
+	if (held && gupsim_check(sim) != 0)
 		fatal(f, "invariant violated after releasing everything");
 	gupsim_kthread_unuse_mm(f->mms[f->cur]);
 	for (int i = 0; i < MAX_MMS; i++)
@@ -502,27 +552,34 @@ static void teardown(struct fz *f, unsigned long free0)
 			gupsim_mm_put(f->mms[i]);
 	for (int i = 0; i < MAX_FILES; i++)
 		gupsim_file_put(f->files[i]);
-	/* the huge zero folio lives as long as the machine (this call
-	 * allocates it if nothing did, so the arithmetic holds either way) */
-	if (gupsim_huge_zero_folio(sim))
-		free0 -= HPAGE_PMD_NR;
-	if (gupsim_nr_free_pages(sim) != free0)
+	/* the free count before the first mm and files: every page is back */
+	if (gupsim_nr_free_pages(sim) != f->base_free)
 		fatal(f, "pages leaked: the free count did not return to its start");
-	if (gupsim_vmstat(sim, GUPSIM_NR_BAD_PAGES))
+	if (gupsim_vmstat(sim, GUPSIM_NR_BAD_PAGES) != f->bad_pages)
 		fatal(f, "bad_page() reported");
-	gupsim_destroy(sim);
+	machine_done(f, true);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+const char *__asan_default_options(void);
+
+/*
+ * ASan's defaults keep 256 MiB of freed memory in quarantine, so that every
+ * allocation of the checker's tables is fresh memory the host must fault
+ * in. An input frees far less than 16 MiB: a use-after-free within one
+ * input is still caught. ASAN_OPTIONS in the environment overrides this.
+ */
+const char *__asan_default_options(void)
+{
+	return "quarantine_size_mb=16:malloc_context_size=10";
+}
+
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct fz f = { .data = data, .size = size };
-	unsigned long free0;
 
 	setup(&f);
-	/* the free count before mms[0] existed: its root table comes back too */
-	free0 = f.base_free;
 	for (int steps = 0; f.pos < f.size && steps < 200; steps++) {
 		uint8_t op = byte(&f) % 12;
 
@@ -544,6 +601,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 		}
 	}
-	teardown(&f, free0);
+	teardown(&f);
 	return 0;
 }
