@@ -21,7 +21,8 @@ code="lib include tests bench tools examples cmake scripts"
 files() {
 	for d in "$@"; do
 		[ -e "$d" ] && find "$d" -type f ! -name check-standalone.sh \
-			! -path '*/corpus/*' ! -name '*.png'
+			! -path '*/corpus*/*' ! -name '*.png' \
+			! \( -path '*/regressions*/*' ! -name '*.md' \)
 	done
 }
 
