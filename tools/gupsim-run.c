@@ -26,6 +26,7 @@ enum {
 	EXIT_SCRIPT = 2,	/* a script error, an unreadable file, a bad option */
 };
 
+__attribute__((format(printf, 2, 0)))
 static void vsay(struct run *r, const char *fmt, va_list ap)
 {
 	if (r->out->quiet)
@@ -46,6 +47,7 @@ void say(struct run *r, const char *fmt, ...)
 	va_end(ap);
 }
 
+__attribute__((format(printf, 3, 0)))
 static void outcome(struct run *r, bool ok, const char *fmt, va_list ap)
 {
 	char where[300];
