@@ -266,8 +266,14 @@ long gupsim_file_writeback(struct file *file)
 		}
 		folio = mapping->cache[index];
 		if (folio) {
-			folio_get(folio);
-			index = folio->index + (unsigned long)folio_nr_pages(folio);
+			unsigned long end = folio->index + (unsigned long)folio_nr_pages(folio);
+
+			/* a folio freed while still in the cache (a put too
+			 * many, reported when it happened) has no index to
+			 * trust and no reference to take: step over its slot */
+			index = end > index ? end : index + 1;
+			if (!gupsim_folio_try_get(folio))
+				folio = NULL;
 		} else {
 			index++;
 		}
