@@ -62,9 +62,12 @@ static inline __attribute__((format(printf, 1, 2))) void ksft_print_msg(const ch
 	va_list args;
 
 	va_start(args, msg);
+	/* one line at a time: with gup_test -j, threads print concurrently */
+	pthread_mutex_lock(&ksft_lock);
 	printf("# ");
 	errno = saved_errno;
 	vprintf(msg, args);
+	pthread_mutex_unlock(&ksft_lock);
 	va_end(args);
 }
 
