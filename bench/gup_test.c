@@ -162,7 +162,10 @@ static void *gup_thread(void *data)
 		pthread_mutex_unlock(&print_mutex);
 	}
 return_:
+	/* the result line too: never inside another thread's message lines */
+	pthread_mutex_lock(&print_mutex);
 	ksft_test_result(status == 0, "ioctl status %d\n", status);
+	pthread_mutex_unlock(&print_mutex);
 	gupsim_kthread_unuse_mm(mm);
 	return NULL;
 }
