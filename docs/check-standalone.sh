@@ -4,7 +4,8 @@
 # it (the project's private reference or design notes, by path or by
 # section number). Cite kernel functions and docs/semantics.md instead.
 #   1. everywhere: no path beside the repository, no private document name,
-#      no "ref §N" / "reference §N" (also broken across a line);
+#      no "ref"/"reference" followed by a section sign and number (also
+#      when broken across a line);
 #   2. in code (lib, include, tests, bench, tools, examples, cmake, scripts):
 #      a section number names its document, "semantics.md §1.3", "api.md
 #      §9.2" or "concepts.md §7", on its line or the line before (so that a
